@@ -1,1 +1,217 @@
+"""The evidence store: a SQLite catalogue (WAL) beside a content-addressed blob folder.
+
+Entry point: :class:`Catalogue`. One writer: only the driver process calls
+the write methods, each batch in one ``BEGIN IMMEDIATE`` transaction, blobs
+written (atomically) before the rows that name them. A run killed at any point
+leaves complete batches only; running again fills in the rest.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import socket
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import msgspec
+
+from pollwatch import __version__
+from pollwatch.config import blob_dir_for
+from pollwatch.errors import StoreError
+from pollwatch.models import IngestError, SourceRef
+from pollwatch.store.blobs import BlobStore
+from pollwatch.store.records import MessageRow, SightingRow
+from pollwatch.store.schema import LATEST, MIGRATIONS
+
+__all__ = ["BlobStore", "Catalogue", "MessageRow", "SightingRow"]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _json(value: object) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+class Catalogue:
+    def __init__(self, db_path: Path) -> None:
+        self.path = db_path
+        self.blobs = BlobStore(blob_dir_for(db_path))
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(db_path, isolation_level=None, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open catalogue {db_path}: {exc}") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Catalogue:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations"
+            " (version INTEGER PRIMARY KEY, applied_at TEXT)"
+        )
+        done = {row[0] for row in self.db.execute("SELECT version FROM schema_migrations")}
+        if done and max(done) > LATEST:
+            raise StoreError(f"{self.path} has schema {max(done)}; this pollwatch knows {LATEST}")
+        for version, script in MIGRATIONS:
+            if version in done:
+                continue
+            with self.transaction() as db:
+                for statement in script.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute("INSERT INTO schema_migrations VALUES (?, ?)", (version, _now()))
+
+    def schema_version(self) -> int:
+        row = self.db.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        return int(row[0])
+
+    # -- runs and sources ------------------------------------------------------
+
+    def start_run(self, command: str) -> int:
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO runs (started_at, operator, host, command, version)"
+                " VALUES (?,?,?,?,?)",
+                (_now(), _operator(), socket.gethostname(), command, __version__),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, new: int, duplicate: int, failed: int) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET finished_at=?, new=?, duplicate=?, failed=? WHERE id=?",
+                (_now(), new, duplicate, failed, run_id),
+            )
+
+    def record_source(self, path: str, size: int | None, sha256: str | None, run_id: int) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO sources VALUES (?,?,?,?,?)",
+                (path, size, sha256, run_id, _now()),
+            )
+
+    # -- the batch write -------------------------------------------------------
+
+    def write_batch(
+        self,
+        messages: Sequence[MessageRow],
+        sightings: Sequence[SightingRow],
+        failures: Sequence[IngestError],
+        wrappers: Sequence[bytes],
+        run_id: int,
+    ) -> set[str]:
+        """Store one batch; returns the SHA-256s of messages that were new."""
+        for row in messages:
+            self.blobs.put(row.raw, row.sha256)
+        for raw in wrappers:
+            self.blobs.put(raw)
+        now = _now()
+        new: set[str] = set()
+        with self.transaction() as db:
+            for row in messages:
+                if self._insert_message(db, row, run_id, now):
+                    new.add(row.sha256)
+            for raw in wrappers:
+                self._insert_blob(db, hashlib.sha256(raw).hexdigest(), len(raw), now)
+            for sighting in sightings:
+                self._insert_sighting(db, sighting, run_id, now)
+            for failure in failures:
+                self._insert_failure(db, failure, run_id, now)
+        return new
+
+    @staticmethod
+    def _insert_blob(db: sqlite3.Connection, sha256: str, size: int, now: str) -> None:
+        db.execute("INSERT OR IGNORE INTO blobs VALUES (?,?,?)", (sha256, size, now))
+
+    def _insert_message(self, db: sqlite3.Connection, row: MessageRow, run: int, now: str) -> bool:
+        self._insert_blob(db, row.sha256, len(row.raw), now)
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO messages (sha256, status, error_code, error_reason, message_id,"
+            " date, subject, from_address, from_domain, headers_available, recovered, defects,"
+            " first_run, first_ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                row.sha256, row.status, row.error_code, row.error_reason, row.message_id,
+                row.date.isoformat() if row.date else None, row.subject, row.from_address,
+                row.from_domain, int(row.headers_available),
+                _json(row.recovered) if row.recovered else None, _json(row.defects), run, now,
+            ),
+        )
+        return cursor.rowcount == 1
+
+    @staticmethod
+    def _insert_sighting(db: sqlite3.Connection, row: SightingRow, run: int, now: str) -> None:
+        db.execute(
+            "INSERT OR IGNORE INTO sightings (message_sha256, source_path, container, position,"
+            " report_kind, reporter, reported_at, wrappers, defects, run_id, ingested_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                row.sha256, row.source.path, row.source.container, row.source.index or "",
+                row.report_kind, row.reporter,
+                row.reported_at.isoformat() if row.reported_at else None,
+                _json(row.wrappers), _json(row.defects), run, now,
+            ),
+        )
+
+    @staticmethod
+    def _insert_failure(db: sqlite3.Connection, failure: IngestError, run: int, now: str) -> None:
+        source: SourceRef = failure.source
+        db.execute(
+            "INSERT OR IGNORE INTO failures (source_path, container, position, code, reason,"
+            " run_id, ingested_at) VALUES (?,?,?,?,?,?,?)",
+            (source.path, source.container, source.index or "", failure.code, failure.reason,
+             run, now),
+        )
+
+    # -- reading ---------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        tables = ("sources", "blobs", "messages", "sightings", "failures", "runs")
+        return {t: int(self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables}
+
+    def message_shas(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT sha256 FROM messages ORDER BY sha256")]
+
+    def failure_reasons(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT code, count(*) FROM failures GROUP BY code ORDER BY code")
+        parsed = self.db.execute(
+            "SELECT error_code, count(*) FROM messages WHERE status='failed' GROUP BY error_code"
+        )
+        merged: dict[str, int] = {}
+        for code, count in [*rows, *parsed]:
+            merged[code] = merged.get(code, 0) + int(count)
+        return merged
+
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 

@@ -1,0 +1,241 @@
+"""Ingest: intake -> parse -> unwrap -> store, one bad item never stopping the batch.
+
+:func:`process_item` is the pure, per-item step run by workers; it holds the
+one broad ``except`` in pollwatch, which turns any failure into a recorded
+value. :func:`ingest` is the driver: it reads items, fans them out to an
+executor, and is the only writer of the catalogue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import msgspec
+
+from pollwatch.config import Limits
+from pollwatch.errors import ItemError
+from pollwatch.intake import RawItem, iter_items
+from pollwatch.intake.containers import Item
+from pollwatch.intake.unwrap import NOT_A_REPORT, Unwrapped, unwrap_once
+from pollwatch.models import IngestError, IngestSummary, ParsedMessage, SourceRef
+from pollwatch.parse import parse_message
+from pollwatch.pipeline.executors import Executor, SerialExecutor
+from pollwatch.store import Catalogue, MessageRow, SightingRow
+
+BATCH_SIZE = 256
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+MAX_ERRORS_LISTED = 1_000
+
+
+class Outcome(msgspec.Struct, frozen=True):
+    """Everything the driver needs to store for one intake item."""
+
+    source: SourceRef
+    message: MessageRow | None = None
+    sighting: SightingRow | None = None
+    wrappers: tuple[bytes, ...] = ()  # raw forwards around the message, innermost first
+    failure: IngestError | None = None
+
+    @property
+    def error(self) -> IngestError | None:
+        if self.failure is not None:
+            return self.failure
+        if self.message is not None and self.message.status == "failed":
+            return IngestError(
+                source=self.source,
+                code=self.message.error_code or "message.failed",
+                reason=self.message.error_reason or "",
+                sha256=self.message.sha256,
+            )
+        return None
+
+
+def process_item(item: Item, limits: Limits) -> Outcome:
+    """Parse and unwrap one item. Never raises: failures become data."""
+    if isinstance(item, IngestError):
+        return Outcome(source=item.source, failure=item)
+    try:
+        return _process_raw(item, limits)
+    except Exception as exc:  # the one broad handler: a bug must not lose the message
+        sha256 = sha256_hex(item.raw)
+        row = MessageRow(
+            sha256, item.raw, "failed", "internal.error", f"{type(exc).__name__}: {exc}"[:500]
+        )
+        return Outcome(item.source, row, SightingRow(sha256, item.source, defects=item.defects))
+
+
+def _process_raw(item: RawItem, limits: Limits) -> Outcome:
+    raw = item.raw
+    wrappers: list[bytes] = []
+    reporters: list[str] = []
+    unwrapped: Unwrapped = NOT_A_REPORT
+    last_forward: Unwrapped = NOT_A_REPORT
+    for depth in range(limits.max_forward_depth + 1):
+        sha256 = sha256_hex(raw)
+        try:
+            parsed = parse_message(raw, limits)
+        except ItemError as exc:
+            row = MessageRow(sha256, raw, "failed", exc.code, exc.reason)
+            return _outcome(item, row, last_forward, wrappers, reporters)
+        unwrapped = unwrap_once(raw, parsed, limits) if depth < limits.max_forward_depth else (
+            NOT_A_REPORT
+        )
+        if unwrapped.kind != "attachment" or unwrapped.original is None:
+            break
+        wrappers.append(raw)
+        reporters.append(unwrapped.reporter or "")
+        last_forward = unwrapped
+        raw = unwrapped.original
+    if unwrapped.kind == "inline":
+        reporters.append(unwrapped.reporter or "")
+        last_forward = unwrapped
+    return _outcome(item, _parsed_row(parsed, raw, unwrapped), last_forward, wrappers, reporters)
+
+
+def _parsed_row(parsed: ParsedMessage, raw: bytes, unwrapped: Unwrapped) -> MessageRow:
+    inline = unwrapped.kind == "inline"
+    return MessageRow(
+        sha256=parsed.sha256,
+        raw=raw,
+        status="parsed",
+        message_id=parsed.message_id,
+        date=parsed.date,
+        subject=parsed.subject,
+        from_address=parsed.from_.address if parsed.from_ else None,
+        from_domain=parsed.from_.domain if parsed.from_ else None,
+        headers_available=not inline,
+        recovered=unwrapped.recovered if inline else None,
+        defects=parsed.defects,
+    )
+
+
+def _outcome(
+    item: RawItem,
+    row: MessageRow,
+    forward: Unwrapped,
+    wrappers: list[bytes],
+    reporters: list[str],
+) -> Outcome:
+    kind = forward.kind if forward.kind in ("attachment", "inline") else None
+    sighting = SightingRow(
+        sha256=row.sha256,
+        source=item.source,
+        report_kind="inline" if kind == "inline" else ("attachment" if kind else None),
+        reporter=reporters[-1] if reporters else None,
+        reported_at=forward.reported_at,
+        wrappers=tuple(sha256_hex(w) for w in reversed(wrappers)),
+        defects=item.defects,
+    )
+    return Outcome(item.source, row, sighting, tuple(reversed(wrappers)))
+
+
+@dataclass
+class Tally:
+    """Running counts for one ingest run."""
+
+    new: int = 0
+    duplicate: int = 0
+    failed: int = 0
+    errors: list[IngestError] = field(default_factory=list)
+    by_code: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> IngestSummary:
+        return IngestSummary(
+            self.new, self.duplicate, self.failed, tuple(self.errors), dict(self.by_code)
+        )
+
+
+def ingest(
+    paths: Iterable[str],
+    catalogue: Catalogue,
+    limits: Limits,
+    executor: Executor | None = None,
+    on_item: Callable[[Outcome, Tally], None] | None = None,
+    command: str = "ingest",
+) -> IngestSummary:
+    """Ingest every message under ``paths`` into ``catalogue``; returns the summary."""
+    executor = executor or SerialExecutor()
+    run_id = catalogue.start_run(command)
+    tally = Tally()
+    sources = _SourceRecorder(catalogue, run_id)
+    batch: list[Outcome] = []
+    items = sources.watch(iter_items(paths, limits))
+    for outcome in executor.map(process_item, items, limits):
+        batch.append(outcome)
+        if len(batch) >= BATCH_SIZE:
+            _flush(catalogue, batch, run_id, tally, on_item)
+    _flush(catalogue, batch, run_id, tally, on_item)
+    catalogue.finish_run(run_id, tally.new, tally.duplicate, tally.failed)
+    return tally.summary()
+
+
+def _flush(
+    catalogue: Catalogue,
+    batch: list[Outcome],
+    run_id: int,
+    tally: Tally,
+    on_item: Callable[[Outcome, Tally], None] | None,
+) -> None:
+    if not batch:
+        return
+    messages = [o.message for o in batch if o.message is not None]
+    sightings = [o.sighting for o in batch if o.sighting is not None]
+    failures = [o.failure for o in batch if o.failure is not None]
+    wrappers = [w for o in batch for w in o.wrappers]
+    new = catalogue.write_batch(messages, sightings, failures, wrappers, run_id)
+    for outcome in batch:
+        _count(outcome, new, tally)
+        if on_item is not None:
+            on_item(outcome, tally)
+    batch.clear()
+
+
+def _count(outcome: Outcome, new: set[str], tally: Tally) -> None:
+    error = outcome.error
+    if error is not None:
+        tally.failed += 1
+        tally.by_code[error.code] = tally.by_code.get(error.code, 0) + 1
+        if len(tally.errors) < MAX_ERRORS_LISTED:
+            tally.errors.append(error)
+    elif outcome.message is not None and outcome.message.sha256 in new:
+        new.discard(outcome.message.sha256)  # a second copy in the same batch is a duplicate
+        tally.new += 1
+    else:
+        tally.duplicate += 1
+
+
+class _SourceRecorder:
+    """Records each source file (size and SHA-256) the first time intake reaches it."""
+
+    def __init__(self, catalogue: Catalogue, run_id: int) -> None:
+        self.catalogue = catalogue
+        self.run_id = run_id
+        self.seen: set[str] = set()
+
+    def watch(self, items: Iterator[Item]) -> Iterator[Item]:
+        for item in items:
+            path = item.source.path
+            if path not in self.seen:
+                self.seen.add(path)
+                self._record(path, item)
+            yield item
+
+    def _record(self, path: str, item: Item) -> None:
+        if path == "<stdin>":
+            raw = item.raw if isinstance(item, RawItem) else b""
+            self.catalogue.record_source(path, len(raw), sha256_hex(raw), self.run_id)
+            return
+        file = Path(path)
+        if not file.is_file():
+            self.catalogue.record_source(path, None, None, self.run_id)
+            return
+        with file.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        self.catalogue.record_source(path, file.stat().st_size, digest, self.run_id)
