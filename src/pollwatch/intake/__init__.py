@@ -22,9 +22,15 @@ _MAILDIR_SUBDIRS = ("cur", "new", "tmp")
 
 
 def iter_items(
-    paths: Iterable[str], limits: Limits, stdin: BinaryIO | None = None
+    paths: Iterable[str],
+    limits: Limits,
+    stdin: BinaryIO | None = None,
+    exclude: frozenset[Path] = frozenset(),
 ) -> Iterator[Item]:
-    """Every message (or per-item error) under the given paths, in a stable order."""
+    """Every message (or per-item error) under the given paths, in a stable order.
+
+    ``exclude`` names resolved paths never to read (the catalogue's own files).
+    """
     for given in paths:
         if given == "-":
             yield from _read_stdin(stdin or sys.stdin.buffer, limits)
@@ -33,7 +39,7 @@ def iter_items(
         if not path.exists():
             yield IngestError(SourceRef(given, "eml"), "source.missing", "no such file or folder")
         elif path.is_dir():
-            yield from _read_folder(path, limits)
+            yield from _read_folder(path, limits, exclude)
         else:
             yield from read_file(path, str(path.resolve()), limits)
 
@@ -64,16 +70,16 @@ def is_maildir(path: Path) -> bool:
     return all((path / sub).is_dir() for sub in _MAILDIR_SUBDIRS)
 
 
-def _read_folder(root: Path, limits: Limits) -> Iterator[Item]:
+def _read_folder(root: Path, limits: Limits, exclude: frozenset[Path]) -> Iterator[Item]:
     """Recursive, sorted; maildirs are read as maildirs (``cur`` and ``new``)."""
     if is_maildir(root):
         yield from _read_maildir(root, limits)
         return
     for child in sorted(root.iterdir()):
-        if child.is_symlink():
-            continue  # never follow links out of the folder being ingested
+        if child.is_symlink() or child.resolve() in exclude:
+            continue  # never follow links out of the folder; never read our own store
         if child.is_dir():
-            yield from _read_folder(child, limits)
+            yield from _read_folder(child, limits, exclude)
         elif child.is_file():
             yield from read_file(child, str(child.resolve()), limits)
 

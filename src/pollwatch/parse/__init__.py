@@ -44,7 +44,7 @@ def _parser_defects(message: Message) -> list[Defect]:
 
 def _decode_headers(message: Message, defects: list[Defect]) -> tuple[Header, ...]:
     decoded: list[Header] = []
-    for name, value in message.items():
+    for name, value in message.raw_items():
         text, found = decode_value(value, name)
         decoded.append(Header(name=name, value=text))
         defects.extend(found)

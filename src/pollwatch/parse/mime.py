@@ -24,6 +24,12 @@ from pollwatch.parse.headers import decode_value
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _CONTENT_TYPE_LINE = re.compile(rb"^content-type:", re.IGNORECASE | re.MULTILINE)
+_MULTIPART = re.compile(rb"multipart/", re.IGNORECASE)
+_BOUNDARY_EVENT = re.compile(
+    rb"""boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))"""
+    rb"""|^--([^\r\n]{1,200}?)--[ \t]*\r?$""",
+    re.IGNORECASE | re.MULTILINE,
+)
 _FIELD_LINE = re.compile(rb"^(?:[!-9;-~]{1,200}[ \t]*:|From )")
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f<>:\"|?*]")
 
@@ -50,6 +56,31 @@ def preflight(raw: bytes, limits: Limits) -> None:
             f"{parts:,} MIME parts; the limit is {limits.max_mime_parts:,}",
             code="mime.too_many_parts",
         )
+    if len(_MULTIPART.findall(raw)) > limits.max_mime_depth:
+        depth = multipart_depth(raw)
+        if depth > limits.max_mime_depth:
+            raise MessageLimitError(
+                f"multipart nesting {depth} deep; the limit is {limits.max_mime_depth}",
+                code="mime.too_deep",
+            )
+
+
+def multipart_depth(raw: bytes) -> int:
+    """Nesting depth of multiparts, from boundary declarations and close delimiters.
+
+    The stdlib parser recurses once per level and slows quadratically; this
+    linear scan finds hostile nesting before it gets there.
+    """
+    open_boundaries: list[bytes] = []
+    deepest = 0
+    for match in _BOUNDARY_EVENT.finditer(raw):
+        declared = match.group(1) or match.group(2)
+        if declared is not None:
+            open_boundaries.append(declared)
+            deepest = max(deepest, len(open_boundaries))
+        elif match.group(3) in open_boundaries:
+            del open_boundaries[open_boundaries.index(match.group(3)) :]
+    return deepest
 
 
 def load(raw: bytes, limits: Limits) -> Message:

@@ -8,7 +8,10 @@ included) when Outlook saved them.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from email.message import Message
 from email.policy import compat32
+from email.utils import format_datetime
 from typing import Any
 
 from pollwatch.config import Limits
@@ -25,6 +28,22 @@ def is_outlook_msg(raw: bytes) -> bool:
     return raw[:8] == OLE_MAGIC
 
 
+def _complete(email: Message, msg: Any) -> Message:
+    """Fill what extract-msg leaves out when Outlook saved no transport headers.
+
+    Its synthesised header block has empty ``Message-Id`` and
+    ``Authentication-Results`` fields (misleading: they are dropped) and no
+    Subject or Date (taken from the MAPI properties).
+    """
+    for name in {name for name, value in email.items() if not str(value).strip()}:
+        del email[name]
+    if email.get("Subject") is None and msg.subject:
+        email["Subject"] = str(msg.subject)
+    if email.get("Date") is None and isinstance(msg.date, datetime):
+        email["Date"] = format_datetime(msg.date)
+    return email
+
+
 def to_rfc822(raw: bytes, limits: Limits) -> tuple[bytes, tuple[Defect, ...]]:
     """MIME bytes equivalent to an Outlook message, and what was lost on the way."""
     import extract_msg  # imported here: it is slow to import and rarely needed
@@ -34,7 +53,7 @@ def to_rfc822(raw: bytes, limits: Limits) -> tuple[bytes, tuple[Defect, ...]]:
     except Exception as exc:  # a third-party binary parser: any failure is "unreadable"
         raise ContainerError(f"Outlook .msg unreadable: {exc}", code="msg.unreadable") from exc
     try:
-        converted = msg.asEmailMessage().as_bytes(policy=compat32)
+        converted = _complete(msg.asEmailMessage(), msg).as_bytes(policy=compat32)
     except Exception as exc:  # same boundary: conversion of hostile content
         raise ContainerError(f"Outlook .msg not convertible: {exc}", code="msg.convert") from exc
     finally:

@@ -9,7 +9,7 @@ executor, and is the only writer of the catalogue.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -166,8 +166,9 @@ def ingest(
     tally = Tally()
     sources = _SourceRecorder(catalogue, run_id)
     batch: list[Outcome] = []
-    items = sources.watch(iter_items(paths, limits))
+    items = iter_items(paths, limits, exclude=catalogue.own_files())
     for outcome in executor.map(process_item, items, limits):
+        sources.record(outcome.source.path)
         batch.append(outcome)
         if len(batch) >= BATCH_SIZE:
             _flush(catalogue, batch, run_id, tally, on_item)
@@ -212,28 +213,19 @@ def _count(outcome: Outcome, new: set[str], tally: Tally) -> None:
 
 
 class _SourceRecorder:
-    """Records each source file (size and SHA-256) the first time intake reaches it."""
+    """Records each source file (size and SHA-256) the first time the driver sees it."""
 
     def __init__(self, catalogue: Catalogue, run_id: int) -> None:
         self.catalogue = catalogue
         self.run_id = run_id
         self.seen: set[str] = set()
 
-    def watch(self, items: Iterator[Item]) -> Iterator[Item]:
-        for item in items:
-            path = item.source.path
-            if path not in self.seen:
-                self.seen.add(path)
-                self._record(path, item)
-            yield item
-
-    def _record(self, path: str, item: Item) -> None:
-        if path == "<stdin>":
-            raw = item.raw if isinstance(item, RawItem) else b""
-            self.catalogue.record_source(path, len(raw), sha256_hex(raw), self.run_id)
+    def record(self, path: str) -> None:
+        if path in self.seen:
             return
+        self.seen.add(path)
         file = Path(path)
-        if not file.is_file():
+        if path == "<stdin>" or not file.is_file():
             self.catalogue.record_source(path, None, None, self.run_id)
             return
         with file.open("rb") as handle:

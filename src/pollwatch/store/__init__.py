@@ -52,6 +52,12 @@ class Catalogue:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open catalogue {db_path}: {exc}") from exc
 
+    def own_files(self) -> frozenset[Path]:
+        """The catalogue's files and blob folder, which intake must never read back."""
+        db = self.path.resolve()
+        names = (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"))
+        return frozenset((*names, self.blobs.root.resolve()))
+
     def close(self) -> None:
         self.db.close()
 

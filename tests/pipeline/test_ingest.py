@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pollwatch.config import DEFAULT_LIMITS
+from pollwatch.pipeline.executors import ProcessExecutor
+from pollwatch.pipeline.ingest import ingest
+from pollwatch.store import Catalogue
+from support.messages import forward_as_attachment, simple_message
+
+
+def _corpus(folder: Path, count: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        (folder / f"{n:05d}.eml").write_bytes(
+            simple_message(subject=f"n{n}", message_id=f"<m{n}@example.org>")
+        )
+    return folder
+
+
+def _snapshot(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    """The catalogue's content, without run ids and timestamps."""
+    con = sqlite3.connect(db)
+    queries = {
+        "messages": "SELECT sha256, status, error_code, subject FROM messages ORDER BY sha256",
+        "sightings": "SELECT message_sha256, source_path, position, report_kind, reporter "
+        "FROM sightings ORDER BY 1, 2, 3",
+        "failures": "SELECT source_path, position, code FROM failures ORDER BY 1, 2, 3",
+        "blobs": "SELECT sha256, size FROM blobs ORDER BY 1",
+        "sources": "SELECT path, size, sha256 FROM sources ORDER BY 1",
+    }
+    result = {name: list(con.execute(sql)) for name, sql in queries.items()}
+    con.close()
+    return result
+
+
+def test_second_ingest_adds_nothing(tmp_path: Path) -> None:
+    folder = _corpus(tmp_path / "in", 5)
+    (folder / "junk.bin").write_bytes(b"\x00\xff" * 50)
+    with Catalogue(tmp_path / "p.db") as catalogue:
+        first = ingest([str(folder)], catalogue, DEFAULT_LIMITS)
+        before = _snapshot(tmp_path / "p.db")
+        second = ingest([str(folder)], catalogue, DEFAULT_LIMITS)
+    assert (first.new, first.duplicate, first.failed) == (5, 0, 1)
+    assert (second.new, second.duplicate, second.failed) == (0, 5, 1)
+    assert _snapshot(tmp_path / "p.db") == before
+
+
+def test_every_item_is_accounted_for_with_reasons(tmp_path: Path) -> None:
+    folder = _corpus(tmp_path / "in", 2)
+    (folder / "copy.eml").write_bytes((folder / "00000.eml").read_bytes())
+    (folder / "garbage.eml").write_bytes(b"\x00\x01binary garbage")
+    (folder / "header.eml").write_bytes(b"From: a@b.example\r\nSubject:" + b"x" * 2_000_000)
+    with zipfile.ZipFile(folder / "evil.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("bomb.eml", b"From: a@b.example\r\n\r\n" + b"\0" * (20 * 1024 * 1024))
+    with Catalogue(tmp_path / "p.db") as catalogue:
+        summary = ingest([str(folder)], catalogue, DEFAULT_LIMITS)
+        reasons = catalogue.failure_reasons()
+    assert (summary.new, summary.duplicate, summary.failed) == (2, 1, 3)
+    assert summary.failed_by_code == {
+        "container.unrecognised": 1, "message.header_too_large": 1, "archive.bomb": 1}
+    # Bytes that could be read are kept as evidence even when they fail to parse.
+    assert reasons == {"container.unrecognised": 1, "message.header_too_large": 1,
+                       "archive.bomb": 1}
+
+
+def test_blobs_are_content_addressed_and_read_only(tmp_path: Path) -> None:
+    raw = simple_message()
+    (tmp_path / "a.eml").write_bytes(forward_as_attachment(raw))
+    with Catalogue(tmp_path / "p.db") as catalogue:
+        ingest([str(tmp_path / "a.eml")], catalogue, DEFAULT_LIMITS)
+        digest = hashlib.sha256(raw).hexdigest()
+        assert catalogue.blobs.get(digest) == raw
+        assert catalogue.blobs.verify(digest)
+        path = catalogue.blobs.path_for(digest)
+        assert not os.access(path, os.W_OK) or os.geteuid() == 0
+        assert oct(path.stat().st_mode & 0o777) == "0o444"
+        # the forward itself is kept too, for the chain of custody
+        wrapper = hashlib.sha256((tmp_path / "a.eml").read_bytes()).hexdigest()
+        assert catalogue.blobs.verify(wrapper)
+
+
+def test_process_pool_gives_the_same_catalogue_as_serial(tmp_path: Path) -> None:
+    folder = _corpus(tmp_path / "in", 40)
+    with Catalogue(tmp_path / "serial.db") as catalogue:
+        ingest([str(folder)], catalogue, DEFAULT_LIMITS)
+    with Catalogue(tmp_path / "pool.db") as catalogue:
+        ingest([str(folder)], catalogue, DEFAULT_LIMITS, ProcessExecutor(2))
+    assert _snapshot(tmp_path / "serial.db") == _snapshot(tmp_path / "pool.db")
+
+
+def _ingest_cmd(folder: Path, db: Path) -> list[str]:
+    return [sys.executable, "-m", "pollwatch", "ingest", str(folder), "--db", str(db),
+            "--format", "json"]
+
+
+def _count(db: Path) -> int:
+    try:
+        con = sqlite3.connect(db, timeout=1)
+        try:
+            return int(con.execute("SELECT count(*) FROM sightings").fetchone()[0])
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.slow
+def test_run_killed_midway_then_restarted_matches_uninterrupted(tmp_path: Path) -> None:
+    folder = _corpus(tmp_path / "in", 3000)
+    reference = tmp_path / "reference.db"
+    subprocess.run(_ingest_cmd(folder, reference), check=True, capture_output=True)
+    killed = tmp_path / "killed.db"
+    process = subprocess.Popen(_ingest_cmd(folder, killed), stdout=subprocess.DEVNULL)
+    while _count(killed) == 0 and process.poll() is None:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    interrupted_at = _count(killed)
+    assert 0 < interrupted_at < 3000, "the run finished before it could be killed"
+    con = sqlite3.connect(killed)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
+    subprocess.run(_ingest_cmd(folder, killed), check=True, capture_output=True)
+    assert _snapshot(killed) == _snapshot(reference)
