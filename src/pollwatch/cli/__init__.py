@@ -30,9 +30,10 @@ def _root(
 
 
 def _register_commands() -> None:
-    from pollwatch.cli import ingest_cmd
+    from pollwatch.cli import geo_cmd, ingest_cmd
 
     ingest_cmd.register(app)
+    geo_cmd.register(app)
 
 
 def main() -> None:

@@ -23,8 +23,6 @@ from pollwatch.parse.charsets import decode_bytes
 from pollwatch.parse.headers import decode_value
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
-_CONTENT_TYPE_LINE = re.compile(rb"^content-type:", re.IGNORECASE | re.MULTILINE)
-_MULTIPART = re.compile(rb"multipart/", re.IGNORECASE)
 _BOUNDARY_EVENT = re.compile(
     rb"""boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))"""
     rb"""|^--([^\r\n]{1,200}?)--[ \t]*\r?$""",
@@ -50,13 +48,14 @@ def preflight(raw: bytes, limits: Limits) -> None:
     head = raw[: end.start() if end else len(raw)]
     if not _FIELD_LINE.match(head.lstrip(b"\r\n\t \xef\xbb\xbf")):
         raise NotAMessageError("no RFC 5322 header field at the start: not an email message")
-    parts = len(_CONTENT_TYPE_LINE.findall(raw))
+    lowered = raw.lower()
+    parts = lowered.count(b"\ncontent-type:") + lowered.startswith(b"content-type:")
     if parts > limits.max_mime_parts:
         raise MessageLimitError(
             f"{parts:,} MIME parts; the limit is {limits.max_mime_parts:,}",
             code="mime.too_many_parts",
         )
-    if len(_MULTIPART.findall(raw)) > limits.max_mime_depth:
+    if lowered.count(b"multipart/") > limits.max_mime_depth:
         depth = multipart_depth(raw)
         if depth > limits.max_mime_depth:
             raise MessageLimitError(

@@ -9,7 +9,7 @@ executor, and is the only writer of the catalogue.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,11 +42,15 @@ class Outcome(msgspec.Struct, frozen=True):
     sighting: SightingRow | None = None
     wrappers: tuple[bytes, ...] = ()  # raw forwards around the message, innermost first
     failure: IngestError | None = None
+    known: bool = False  # stored by an earlier run: nothing to write
+    known_error: IngestError | None = None
 
     @property
     def error(self) -> IngestError | None:
         if self.failure is not None:
             return self.failure
+        if self.known_error is not None:
+            return self.known_error
         if self.message is not None and self.message.status == "failed":
             return IngestError(
                 source=self.source,
@@ -57,8 +61,17 @@ class Outcome(msgspec.Struct, frozen=True):
         return None
 
 
-def process_item(item: Item, limits: Limits) -> Outcome:
+class Known(msgspec.Struct, frozen=True):
+    """An item already stored from this very position in an earlier run."""
+
+    source: SourceRef
+    error: IngestError | None = None
+
+
+def process_item(item: Item | Known, limits: Limits) -> Outcome:
     """Parse and unwrap one item. Never raises: failures become data."""
+    if isinstance(item, Known):
+        return Outcome(source=item.source, known=True, known_error=item.error)
     if isinstance(item, IngestError):
         return Outcome(source=item.source, failure=item)
     try:
@@ -68,7 +81,8 @@ def process_item(item: Item, limits: Limits) -> Outcome:
         row = MessageRow(
             sha256, item.raw, "failed", "internal.error", f"{type(exc).__name__}: {exc}"[:500]
         )
-        return Outcome(item.source, row, SightingRow(sha256, item.source, defects=item.defects))
+        sighting = SightingRow(sha256, item.source, sha256, defects=item.defects)
+        return Outcome(item.source, row, sighting)
 
 
 def _process_raw(item: RawItem, limits: Limits) -> Outcome:
@@ -127,6 +141,7 @@ def _outcome(
     sighting = SightingRow(
         sha256=row.sha256,
         source=item.source,
+        item_sha256=sha256_hex(item.raw),
         report_kind="inline" if kind == "inline" else ("attachment" if kind else None),
         reporter=reporters[-1] if reporters else None,
         reported_at=forward.reported_at,
@@ -166,7 +181,7 @@ def ingest(
     tally = Tally()
     sources = _SourceRecorder(catalogue, run_id)
     batch: list[Outcome] = []
-    items = iter_items(paths, limits, exclude=catalogue.own_files())
+    items = _skip_known(iter_items(paths, limits, exclude=catalogue.own_files()), catalogue)
     for outcome in executor.map(process_item, items, limits):
         sources.record(outcome.source.path)
         batch.append(outcome)
@@ -205,11 +220,45 @@ def _count(outcome: Outcome, new: set[str], tally: Tally) -> None:
         tally.by_code[error.code] = tally.by_code.get(error.code, 0) + 1
         if len(tally.errors) < MAX_ERRORS_LISTED:
             tally.errors.append(error)
+    elif outcome.known:
+        tally.duplicate += 1
     elif outcome.message is not None and outcome.message.sha256 in new:
         new.discard(outcome.message.sha256)  # a second copy in the same batch is a duplicate
         tally.new += 1
     else:
         tally.duplicate += 1
+
+
+_KNOWN_ITEM = (
+    "SELECT m.sha256, m.status, m.error_code, m.error_reason FROM sightings s"
+    " JOIN messages m ON m.sha256 = s.message_sha256"
+    " WHERE s.source_path = ? AND s.position = ? AND s.item_sha256 = ? LIMIT 1"
+)
+
+
+def _skip_known(items: Iterator[Item], catalogue: Catalogue) -> Iterator[Item | Known]:
+    """Replace items already stored from the same position with a cheap marker.
+
+    Runs in whatever thread the executor reads its input from, so it has a
+    connection of its own.
+    """
+    reader = catalogue.reader()
+    try:
+        for item in items:
+            if not isinstance(item, RawItem):
+                yield item
+                continue
+            row = reader.execute(
+                _KNOWN_ITEM, (item.source.path, item.source.index or "", sha256_hex(item.raw))
+            ).fetchone()
+            if row is None:
+                yield item
+            elif row[1] == "failed":
+                yield Known(item.source, IngestError(item.source, row[2], row[3] or "", row[0]))
+            else:
+                yield Known(item.source)
+    finally:
+        reader.close()
 
 
 class _SourceRecorder:

@@ -175,13 +175,13 @@ class Catalogue:
     def _insert_sighting(db: sqlite3.Connection, row: SightingRow, run: int, now: str) -> None:
         db.execute(
             "INSERT OR IGNORE INTO sightings (message_sha256, source_path, container, position,"
-            " report_kind, reporter, reported_at, wrappers, defects, run_id, ingested_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            " report_kind, reporter, reported_at, wrappers, item_sha256, defects, run_id,"
+            " ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 row.sha256, row.source.path, row.source.container, row.source.index or "",
                 row.report_kind, row.reporter,
                 row.reported_at.isoformat() if row.reported_at else None,
-                _json(row.wrappers), _json(row.defects), run, now,
+                _json(row.wrappers), row.item_sha256, _json(row.defects), run, now,
             ),
         )
 
@@ -196,6 +196,11 @@ class Catalogue:
         )
 
     # -- reading ---------------------------------------------------------------
+
+    def reader(self) -> sqlite3.Connection:
+        """A read-only connection usable from another thread (WAL: reads never block)."""
+        uri = f"file:{self.path.resolve()}?mode=ro"
+        return sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30)
 
     def counts(self) -> dict[str, int]:
         tables = ("sources", "blobs", "messages", "sightings", "failures", "runs")

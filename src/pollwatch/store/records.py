@@ -29,6 +29,7 @@ class MessageRow(msgspec.Struct, frozen=True):
 class SightingRow(msgspec.Struct, frozen=True):
     sha256: str
     source: SourceRef
+    item_sha256: str  # the bytes found at the source position (the outermost forward)
     report_kind: Literal["attachment", "inline"] | None = None
     reporter: str | None = None
     reported_at: datetime | None = None

@@ -65,12 +65,14 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             reporter TEXT,
             reported_at TEXT,
             wrappers TEXT NOT NULL DEFAULT '[]',
+            item_sha256 TEXT NOT NULL,  -- the bytes found at this position, before unwrapping
             defects TEXT NOT NULL DEFAULT '[]',
             run_id INTEGER NOT NULL REFERENCES runs(id),
             ingested_at TEXT NOT NULL,
             UNIQUE (source_path, position, message_sha256)
         );
         CREATE INDEX sightings_message ON sightings(message_sha256);
+        CREATE INDEX sightings_item ON sightings(source_path, position, item_sha256);
         -- Items that yielded no message at all (unreadable, bomb, not an email).
         CREATE TABLE failures (
             id INTEGER PRIMARY KEY,
