@@ -18,7 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "phishing_pot-dev.tar.xz"
+CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+DEFAULT_CORPUS = CORPORA / "phishing_pot-dev.tar.xz"
 
 CHILD = """
 import json, resource, sys, time

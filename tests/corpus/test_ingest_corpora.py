@@ -10,11 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import corpus_folder
 
 from pollwatch.config import DEFAULT_LIMITS
 from pollwatch.pipeline.ingest import ingest
 from pollwatch.store import Catalogue
+from support.corpora import corpus_folder
 
 pytestmark = pytest.mark.corpus
 
