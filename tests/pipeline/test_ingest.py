@@ -133,3 +133,17 @@ def test_run_killed_midway_then_restarted_matches_uninterrupted(tmp_path: Path) 
     con.close()
     subprocess.run(_ingest_cmd(folder, killed), check=True, capture_output=True)
     assert _snapshot(killed) == _snapshot(reference)
+
+
+def test_a_grown_mbox_adds_only_its_new_messages(tmp_path: Path) -> None:
+    box = tmp_path / "abuse.mbox"
+    separator = b"From reporter@example.edu Wed Oct 21 09:15:00 2020\n"
+    box.write_bytes(separator + simple_message(subject="first") + b"\n")
+    with Catalogue(tmp_path / "p.db") as catalogue:
+        first = ingest([str(box)], catalogue, DEFAULT_LIMITS)
+        with box.open("ab") as handle:
+            handle.write(separator + simple_message(subject="second") + b"\n")
+        second = ingest([str(box)], catalogue, DEFAULT_LIMITS)
+        versions = catalogue.counts()["sources"]
+    assert (first.new, second.new, second.duplicate) == (1, 1, 1)
+    assert versions == 2  # each version of the file is on record with its hash

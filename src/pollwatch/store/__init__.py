@@ -119,8 +119,9 @@ class Catalogue:
     def record_source(self, path: str, size: int | None, sha256: str | None, run_id: int) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT OR IGNORE INTO sources VALUES (?,?,?,?,?)",
-                (path, size, sha256, run_id, _now()),
+                "INSERT OR IGNORE INTO sources (path, sha256, size, first_run, first_seen_at)"
+                " VALUES (?,?,?,?,?)",
+                (path, sha256 or "", size, run_id, _now()),
             )
 
     # -- the batch write -------------------------------------------------------

@@ -22,13 +22,15 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             duplicate INTEGER NOT NULL DEFAULT 0,
             failed INTEGER NOT NULL DEFAULT 0
         );
-        -- Every file handed to intake, as received.
+        -- Every file handed to intake, as received: one row per distinct content
+        -- (an mbox that grows between runs gets a row per version).
         CREATE TABLE sources (
-            path TEXT PRIMARY KEY,
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL DEFAULT '',
             size INTEGER,
-            sha256 TEXT,
             first_run INTEGER NOT NULL REFERENCES runs(id),
-            first_seen_at TEXT NOT NULL
+            first_seen_at TEXT NOT NULL,
+            PRIMARY KEY (path, sha256)
         );
         -- Raw bytes kept in the blob folder, content-addressed and immutable.
         CREATE TABLE blobs (
