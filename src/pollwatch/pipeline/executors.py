@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from functools import partial
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Protocol, TypeVar
 
 from pollwatch.config import Limits
@@ -35,19 +36,44 @@ class SerialExecutor:
 
 
 class ProcessExecutor:
-    """A pool of worker processes on this machine (``spawn``: safe with native libraries)."""
+    """A pool of worker processes on this machine (``spawn``: safe with native libraries).
 
-    def __init__(self, workers: int | None = None, chunksize: int = 16) -> None:
+    Input is read in the calling thread and at most ``window`` chunks are in
+    flight, so a million-message mbox never piles up in the task queue.
+    """
+
+    def __init__(self, workers: int | None = None, chunksize: int = 32) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.chunksize = chunksize
+        self.window = self.workers * 4
 
     def map(
         self, fn: Callable[[In, Limits], Out], items: Iterable[In], limits: Limits
     ) -> Iterator[Out]:
         context = multiprocessing.get_context("spawn")
-        with context.Pool(self.workers) as pool:
-            work: Callable[[In], Out] = partial(fn, limits=limits)  # type: ignore[call-arg]
-            yield from pool.imap(work, items, chunksize=self.chunksize)
+        with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
+            pending: deque[Future[list[Out]]] = deque()
+            for chunk in _chunks(items, self.chunksize):
+                pending.append(pool.submit(_run_chunk, fn, chunk, limits))
+                if len(pending) >= self.window:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+
+
+def _run_chunk(fn: Callable[[In, Limits], Out], chunk: list[In], limits: Limits) -> list[Out]:
+    return [fn(item, limits) for item in chunk]
+
+
+def _chunks(items: Iterable[In], size: int) -> Iterator[list[In]]:
+    chunk: list[In] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def make_executor(workers: int) -> Executor:
