@@ -182,3 +182,10 @@ def test_outlook_msg_without_transport_headers_says_the_path_is_lost() -> None:
     parsed = parse_message(raw)
     assert "outlook.no_transport_headers" in {d.kind for d in parsed.defects}
     assert parsed.received == ()
+
+
+def test_bad_base64_encoded_word_is_repaired_not_fatal() -> None:
+    raw = b"From: a@example.org\r\nSubject: =?utf-8?B?w6kxx?= =?utf-8?b?w6k=?= ok\r\n\r\nx\r\n"
+    parsed = parse_message(raw)
+    assert parsed.subject.startswith("é") and parsed.subject.endswith("é ok")
+    assert "header.encoded_word" in {d.kind for d in parsed.defects}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import quopri
 import re
 from datetime import UTC, datetime
+from email.errors import HeaderParseError
 from email.header import decode_header
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -34,8 +37,9 @@ def decode_value(raw: object, name: str) -> tuple[str, tuple[Defect, ...]]:
         return text, ()
     try:
         chunks = decode_header(text)
-    except (ValueError, IndexError, AssertionError) as exc:
-        return text, (Defect("header.encoded_word", f"{name}: {exc}"),)
+    except (HeaderParseError, ValueError, IndexError, AssertionError) as exc:
+        lenient, found = _decode_words_leniently(text, name)
+        return lenient, (Defect("header.encoded_word", f"{name}: {exc}; repaired"), *found)
     parts: list[str] = []
     defects: list[Defect] = []
     for chunk, charset in chunks:
@@ -46,6 +50,29 @@ def decode_value(raw: object, name: str) -> tuple[str, tuple[Defect, ...]]:
         parts.append(decoded)
         defects.extend(found)
     return _CTRL.sub(" ", "".join(parts)), tuple(defects)
+
+
+def _decode_words_leniently(text: str, name: str) -> tuple[str, tuple[Defect, ...]]:
+    """Decode each encoded word on its own, fixing base64 padding; keep what fails."""
+    defects: list[Defect] = []
+
+    def one(match: re.Match[str]) -> str:
+        charset, encoding, payload = match.group(1), match.group(2).lower(), match.group(3)
+        if encoding == "b":
+            cleaned = re.sub(r"[^A-Za-z0-9+/]", "", payload)
+            if len(cleaned) % 4 == 1:  # one stray character cannot be data
+                cleaned = cleaned[:-1]
+            data = base64.b64decode(cleaned + "=" * (-len(cleaned) % 4))
+        else:
+            data = quopri.decodestring(payload.replace("_", " ").encode("ascii", "replace"))
+        decoded, found = decode_bytes(data, charset.split("*")[0], f"header {name}")
+        defects.extend(found)
+        return decoded
+
+    pattern = re.compile(r"=\?([^?\s]{1,64})\?([bBqQ])\?([^?\s]{0,2000})\?=")
+    # Whitespace between adjacent encoded words is not part of the text (RFC 2047 6.2).
+    joined = re.sub(r"(\?=)\s+(?==\?)", r"\1", text)
+    return _CTRL.sub(" ", pattern.sub(one, joined)), tuple(defects)
 
 
 def parse_addresses(value: str | None) -> tuple[Address, ...]:
