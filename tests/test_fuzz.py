@@ -21,7 +21,7 @@ FRAGMENTS = st.sampled_from([
     b"From: a@example.org\r\n", b"Content-Type: multipart/mixed; boundary=q\r\n", b"--q\r\n",
     b"--q--\r\n", b"\r\n", b"Content-Type: message/rfc822\r\n", b"Subject: Fwd: x\r\n",
     b"Content-Transfer-Encoding: base64\r\n", b"=?utf-8?b?w6k=?=", b"=?bogus?q?=FF?=",
-    b"charset=\"x-unknown\"", b"From a@b Tue Oct 20 14:02:05 2020\n", b"PK\x03\x04",
+    b"=?utf-8?B?w6kxx?=", b"charset=\"x-unknown\"", b"From a@b Tue Oct 20 14:02:05 2020\n", b"PK\x03\x04",
     b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"Received: from x ([1.2.3.4]) by y;\r\n", b"\xff\xfe",
     b"<a href='http://x.test/'>", b"---------- Forwarded message ---------\nFrom: z\nDate: q\n",
 ])
