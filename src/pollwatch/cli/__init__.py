@@ -30,12 +30,13 @@ def _root(
 
 
 def _register_commands() -> None:
-    from pollwatch.cli import demo_cmd, geo_cmd, ingest_cmd, synth_cmd
+    from pollwatch.cli import demo_cmd, geo_cmd, ingest_cmd, rules_cmd, synth_cmd
 
     ingest_cmd.register(app)
     synth_cmd.register(app)
     demo_cmd.register(app)
     geo_cmd.register(app)
+    rules_cmd.register(app)
 
 
 def main() -> None:
