@@ -114,6 +114,13 @@ class AuthResult(msgspec.Struct, frozen=True):
     selector: str | None = None  # DKIM
     dns: str | None = None  # "live", "snapshot:<file>", "offline", "injected"
     authserv_id: str | None = None
+    header: str | None = None  # which trace header (source == "header")
+    position: int | None = None  # its index in the message's headers, top = 0
+    instance: int | None = None  # ARC i=
+    trust_reason: str | None = None  # why the header is or is not believed
+    identity: str | None = None  # SPF MAIL FROM / HELO, DKIM i=
+    ip: str | None = None  # the client IP the SPF result is about
+    policy: str | None = None  # DMARC disposition (reject/quarantine/none), action=, reason=
 
 
 class AuthSection(msgspec.Struct, frozen=True):
@@ -121,12 +128,17 @@ class AuthSection(msgspec.Struct, frozen=True):
     dkim: tuple[AuthResult, ...] = ()
     dmarc: tuple[AuthResult, ...] = ()
     arc: tuple[AuthResult, ...] = ()
+    compauth: tuple[AuthResult, ...] = ()  # Microsoft's composite authentication
 
 
 class Impersonation(msgspec.Struct, frozen=True):
     target: str  # the protected identity's name
     kind: str  # display_name, lookalike_domain, reply_to_divergence, ...
     evidence: str
+    field: str | None = None  # the header the evidence is in: from, reply-to, ...
+    value: str | None = None  # the offending value (address, domain, display name)
+    technique: str | None = None  # lookalike: homoglyph, tld_swap, typo, affix, ...
+    protected: bool = True  # target is a registry identity (False: the claimed From domain)
 
 
 class SenderSection(msgspec.Struct, frozen=True):
