@@ -20,7 +20,7 @@ groups that have been impersonated) is read from YAML: the starter set in
                          embedded)
 ``unauthenticated_domain`` the From domain *is* the identity's, but DMARC failed (spoofing)
 ``reply_to_divergence``  replies go to another organisation than the From domain
-``return_path_divergence`` bounces go to another organisation
+``return_path_divergence`` bounces go to another organisation (not a bulk-mail service)
 ``message_id_host``      the Message-ID host is unrelated to the From domain
 
 Common first names and generic words never fire on their own: a single-word
@@ -484,7 +484,8 @@ def _divergence(parsed: ParsedMessage, target: str, protected: bool) -> list[Imp
             )
             break
     bounce = _domain_of(parsed.return_path)
-    if bounce and organisational_domain(bounce) != org:
+    bounce_org = organisational_domain(bounce) if bounce else None
+    if bounce and bounce_org != org and bounce_org not in MAILER_ORGS:
         found.append(
             Impersonation(
                 target,
@@ -563,5 +564,11 @@ def find_impersonation(
         target, protected = owner.name, True
     else:
         target, protected = from_domain or sender.address, False
-    found += _divergence(parsed, target, protected)
+    if not _dmarc_passed(auth):  # an authenticated From domain chose where replies go
+        found += _divergence(parsed, target, protected)
     return tuple(found)
+
+
+def _dmarc_passed(auth: AuthSection | None) -> bool:
+    trusted = [r for r in auth.dmarc if r.trusted] if auth is not None else []
+    return bool(trusted) and trusted[0].result == "pass"

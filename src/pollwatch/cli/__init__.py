@@ -30,9 +30,18 @@ def _root(
 
 
 def _register_commands() -> None:
-    from pollwatch.cli import demo_cmd, geo_cmd, ingest_cmd, posture_cmd, rules_cmd, synth_cmd
+    from pollwatch.cli import (
+        analyze_cmd,
+        demo_cmd,
+        geo_cmd,
+        ingest_cmd,
+        posture_cmd,
+        rules_cmd,
+        synth_cmd,
+    )
 
     ingest_cmd.register(app)
+    analyze_cmd.register(app)
     synth_cmd.register(app)
     demo_cmd.register(app)
     geo_cmd.register(app)

@@ -458,13 +458,13 @@ class _PeerInfo:
 
     def _single(self, word: str, defects: list[Defect]) -> None:
         lower = word.lower()
-        if "[" in word[1:]:  # ``user@[ip]``, ``IDENT:user@[ip]``, ``host[ip]``
+        if lower.startswith(("helo=", "ehlo=")):  # Exim ``(helo=[ip])``: a claim, not the peer
+            self._set_helo(word[5:])
+        elif "[" in word[1:]:  # ``user@[ip]``, ``IDENT:user@[ip]``, ``host[ip]``
             parts = _split_literals([word])
             self._literal(parts[-1], parts[0] if len(parts) > 1 else None, defects)
         elif lower == "unknown":
             self.hit = True
-        elif lower.startswith(("helo=", "ehlo=")):
-            self._set_helo(word[5:])
         elif _is_literal(word):
             self._literal(word, None, defects)
         elif (address := _clean_ip(word)) is not None:

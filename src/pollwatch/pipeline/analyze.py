@@ -1,0 +1,204 @@
+"""Analyze: intake -> parse -> unwrap -> :func:`~pollwatch.analyze.analyze_message`.
+
+:func:`analyze_item` is the per-item step; like ingest's, it holds a broad
+``except`` that turns any failure into a record with ``errors[]``, so one bad
+message never stops a run. :func:`iter_analyses` is the driver over paths.
+
+:func:`parse_headers` parses only a message's header block, for callers that
+need the path and the sender fields but not the bodies (benchmarks, quick
+triage); its records carry the same header fields as :func:`parse_message`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
+
+from pollwatch.analyze import AnalysisContext, analyze_message
+from pollwatch.analyze.record import (
+    Analysis,
+    AuthSection,
+    MessageSection,
+    PathSection,
+    ReportSection,
+    SenderSection,
+)
+from pollwatch.config import Limits
+from pollwatch.errors import ItemError, MessageLimitError, NotAMessageError
+from pollwatch.intake import iter_items
+from pollwatch.intake.containers import Item
+from pollwatch.intake.unwrap import NOT_A_REPORT, Unwrapped, unwrap_once
+from pollwatch.models import Defect, Header, IngestError, ParsedMessage, SourceRef
+from pollwatch.parse import parse_message
+from pollwatch.parse.headers import (
+    clean_message_id,
+    decode_value,
+    parse_addresses,
+    parse_date,
+)
+from pollwatch.parse.outlook import is_outlook_msg
+
+__all__ = ["analyze_item", "failed", "iter_analyses", "parse_headers"]
+
+
+def iter_analyses(
+    paths: Iterable[str],
+    context: AnalysisContext,
+    limits: Limits,
+    stdin: BinaryIO | None = None,
+) -> Iterator[Analysis]:
+    """One record per message found under ``paths`` (failures included), in order."""
+    for item in iter_items(paths, limits, stdin=stdin):
+        yield analyze_item(item, context, limits)
+
+
+def analyze_item(item: Item, context: AnalysisContext, limits: Limits) -> Analysis:
+    """Unwrap and analyse one intake item. Never raises: failures become ``errors``."""
+    if isinstance(item, IngestError):
+        return failed(item.source, item.sha256 or "", f"{item.code}: {item.reason}")
+    try:
+        raw, parsed, report = _unwrap(item.raw, limits)
+        return analyze_message(parsed, context, item.source, report, raw)
+    except ItemError as exc:
+        return failed(item.source, _sha256(item.raw), f"{exc.code}: {exc.reason}")
+    except Exception as exc:  # the per-message wrapper: a bug must not stop the run
+        reason = f"internal.error: {type(exc).__name__}: {exc}"[:500]
+        return failed(item.source, _sha256(item.raw), reason)
+
+
+def failed(source: SourceRef, sha256: str, error: str) -> Analysis:
+    """The record of a message that could not be analysed."""
+    return Analysis(
+        source=source,
+        message=MessageSection(sha256=sha256, message_id=None, date=None, subject="", from_=None),
+        report=ReportSection(),
+        path=PathSection(),
+        auth=AuthSection(),
+        sender=SenderSection(),
+        errors=(error,),
+    )
+
+
+def _sha256(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _unwrap(raw: bytes, limits: Limits) -> tuple[bytes, ParsedMessage, ReportSection]:
+    """Peel forwards (attachment reports) down to the original; note inline reports."""
+    forward: Unwrapped = NOT_A_REPORT
+    parsed = parse_message(raw, limits)
+    for _depth in range(limits.max_forward_depth):
+        unwrapped = unwrap_once(raw, parsed, limits)
+        if unwrapped.kind == "inline":
+            return raw, parsed, _report(unwrapped, headers_available=False)
+        if unwrapped.kind != "attachment" or unwrapped.original is None:
+            break
+        forward = unwrapped  # the innermost forward names the reporter, as in ingest
+        raw = unwrapped.original
+        parsed = parse_message(raw, limits)
+    if forward.kind is None:
+        return raw, parsed, ReportSection()
+    return raw, parsed, _report(forward, headers_available=True)
+
+
+def _report(unwrapped: Unwrapped, *, headers_available: bool) -> ReportSection:
+    return ReportSection(
+        kind="inline" if unwrapped.kind == "inline" else "attachment",
+        reporter=unwrapped.reporter,
+        reported_at=unwrapped.reported_at,
+        headers_available=headers_available,
+        recovered=unwrapped.recovered if not headers_available else None,
+    )
+
+
+# --------------------------------------------------------------- header block only
+
+_FIELD = re.compile(r"^([^:\s][^:\r\n]{0,200}?)[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.MULTILINE)
+_FIRST_FIELD = re.compile(rb"^(?:[!-9;-~]{1,200}[ \t]*:|From )")
+
+
+def parse_headers(raw: bytes, limits: Limits, *, decode_words: bool = True) -> ParsedMessage:
+    """A :class:`ParsedMessage` from the header block alone (no bodies, URLs or parts).
+
+    The size limits are checked as :func:`parse_message` checks them; an
+    Outlook ``.msg`` is parsed whole, since its headers live inside the file.
+    With ``decode_words=False`` RFC 2047 encoded words are left as written
+    (values are still unfolded and non-ASCII bytes repaired): path analysis
+    does not read them, and decoding is most of the cost.
+    """
+    if is_outlook_msg(raw):
+        return parse_message(raw, limits)
+    block = _header_block(raw, limits)
+    defects: list[Defect] = []
+    headers: list[Header] = []
+    for match in _FIELD.finditer(block):
+        name, value = match.group(1), match.group(2)
+        if not decode_words and value.isascii():
+            headers.append(Header(name=name, value=_unfold(value)))
+            continue
+        text, found = decode_value(value, name)
+        headers.append(Header(name=name, value=text))
+        defects.extend(found)
+    return _header_record(raw, tuple(headers), defects)
+
+
+def _unfold(value: str) -> str:
+    """:func:`~pollwatch.parse.headers.unfold` without a regex (every continuation
+    line of a matched field starts with white space)."""
+    if "\n" not in value:
+        return value.strip()
+    lines = value.split("\n")
+    first = lines[0].rstrip("\r")
+    return (first + "".join(" " + line.rstrip("\r").lstrip(" \t") for line in lines[1:])).strip()
+
+
+def _header_block(raw: bytes, limits: Limits) -> str:
+    if len(raw) > limits.max_message_bytes:
+        raise MessageLimitError(
+            f"message is {len(raw):,} bytes; the limit is {limits.max_message_bytes:,}",
+            code="message.too_large",
+        )
+    ends = [i for i in (raw.find(b"\n\n"), raw.find(b"\n\r\n")) if i >= 0]
+    end = min(ends) if ends else len(raw)
+    if end > limits.max_header_bytes:
+        raise MessageLimitError(
+            f"header block exceeds {limits.max_header_bytes:,} bytes",
+            code="message.header_too_large",
+        )
+    if not _FIRST_FIELD.match(raw.lstrip(b"\r\n\t \xef\xbb\xbf")[:300]):
+        raise NotAMessageError("no RFC 5322 header field at the start: not an email message")
+    return raw[:end].decode("ascii", "surrogateescape")
+
+
+def _header_record(
+    raw: bytes, headers: tuple[Header, ...], defects: list[Defect]
+) -> ParsedMessage:
+    first: dict[str, str] = {}
+    received: list[str] = []
+    for header in headers:
+        name = header.name.lower()
+        first.setdefault(name, header.value)
+        if name == "received":
+            received.append(header.value)
+    date, found = parse_date(first.get("date"))
+    defects.extend(found)
+    senders = parse_addresses(first.get("from"))
+    return_path = first.get("return-path")
+    return ParsedMessage(
+        sha256=_sha256(raw),
+        size=len(raw),
+        headers=headers,
+        message_id=clean_message_id(first.get("message-id")),
+        date=date,
+        subject=first.get("subject") or "",
+        from_=senders[0] if senders else None,
+        reply_to=parse_addresses(first.get("reply-to")),
+        to=parse_addresses(first.get("to")),
+        cc=parse_addresses(first.get("cc")),
+        return_path=return_path.strip().strip("<>") if return_path else None,
+        received=tuple(received),
+        defects=tuple(defects),
+    )
+
