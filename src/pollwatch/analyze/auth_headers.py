@@ -319,7 +319,7 @@ def judge_trust(header: RecordedHeader, ctx: TrustContext) -> tuple[bool, str]:
     if ctx.edge_position is None:
         return False, "no edge hop: where the recipient's infrastructure begins is unknown"
     if header.position > ctx.edge_position:
-        return False, "below the edge hop's Received line: written before the recipient had it"
+        return _judge_below_edge(header, ctx)
     writer = _writer(header, ctx)
     if writer is None:
         return False, "no authserv-id and no Received line below to attribute it to"
@@ -328,6 +328,30 @@ def judge_trust(header: RecordedHeader, ctx: TrustContext) -> tuple[bool, str]:
         return False, f"written by {writer}, not the recipient's infrastructure"
     named = "authserv-id" if header.authserv_id else "writer (Received below)"
     return True, f"above the edge; {named} {why}"
+
+
+def _judge_below_edge(header: RecordedHeader, ctx: TrustContext) -> tuple[bool, str]:
+    """Trust a result the edge host wrote just below its own Received line.
+
+    Several receivers (Comcast, and milter-based Postfix or Sendmail setups)
+    put their Authentication-Results under the Received line they added. The
+    sender controls that space too, so only a header that names the
+    recipient's authserv-id and sits above the next Received line down is
+    believed: RFC 8601 section 5 obliges the receiver to delete or rename
+    results claiming its own authserv-id that arrive from outside.
+    """
+    edge = ctx.edge_position if ctx.edge_position is not None else -1
+    below_edge = [pos for pos, _host in ctx.received if pos > edge]
+    if below_edge and header.position > below_edge[0]:
+        return False, "below the edge hop's Received line: written before the recipient had it"
+    host = (header.authserv_id or "").lower().rstrip(".")
+    if host in ctx.recipient_hosts:
+        why = f"{host} is a recipient-zone hop"
+    elif "." in host and organisational_domain(host) in ctx.recipient_orgs:
+        why = f"{host} shares {organisational_domain(host)} with the recipient-zone hops"
+    else:  # a known provider's name is not enough here: the sender can write it
+        return False, "below the edge's Received line and not named for the recipient's own hosts"
+    return True, f"just below the edge's own Received line; authserv-id {why} (RFC 8601 s5)"
 
 
 # ------------------------------------------------------------------ recorded

@@ -5,6 +5,9 @@
     pollwatch analyze PATH... [--format table|json|jsonl] [--home-country CC]
                               [--trusted-relay HOST_OR_CIDR ...] [--mx-host HOST ...]
                               [--mmdb FILE ...] [--config FILE]
+                              [--dns offline|live|record|replay] [--snapshot FILE]
+                              [--nameserver IP ...] [--dns-port N]
+                              [--identities FILE ...] [--rules DIR ...]
 
 ``json`` prints one array of ``pollwatch.analysis/1`` records, ``jsonl`` one
 record per line, ``table`` a hop diagram per message. Exit status is 0 when
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -26,12 +30,15 @@ from rich.table import Table
 from rich.text import Text
 
 from pollwatch.analyze import AnalysisContext
+from pollwatch.analyze.dns import DnsSource
 from pollwatch.analyze.geo import open_resolver
 from pollwatch.analyze.record import Analysis, Hop
+from pollwatch.analyze.sender import load_identities
 from pollwatch.cli.output import Format, FormatOption
 from pollwatch.config import DEFAULT_LIMITS, DEFAULT_SETTINGS, PathSettings, load_settings
-from pollwatch.errors import PollwatchError
+from pollwatch.errors import PollwatchError, UsageError
 from pollwatch.pipeline.analyze import iter_analyses
+from pollwatch.rules import load_rules
 
 __all__ = ["analyze", "register"]
 
@@ -48,6 +55,13 @@ def _settings(
         trusted_relays=(*base.trusted_relays, *relays),
         mx_hosts=(*base.mx_hosts, *mx_hosts),
     )
+
+
+class DnsMode(StrEnum):
+    offline = "offline"
+    live = "live"
+    record = "record"
+    replay = "replay"
 
 
 def analyze(
@@ -70,18 +84,53 @@ def analyze(
     config: Annotated[
         Path | None, typer.Option("--config", help="A TOML settings file (see docs/path.md).")
     ] = None,
+    dns: Annotated[
+        DnsMode, typer.Option("--dns", help="Re-verify SPF/DKIM/DMARC/ARC with this DNS.")
+    ] = DnsMode.offline,
+    snapshot: Annotated[
+        Path | None, typer.Option(help="DNS snapshot file to write (record) or read (replay).")
+    ] = None,
+    nameserver: Annotated[
+        list[str] | None, typer.Option(help="Resolver address for live/record (repeatable).")
+    ] = None,
+    dns_port: Annotated[int, typer.Option(help="Resolver port for live/record.")] = 53,
+    identities: Annotated[
+        list[Path] | None, typer.Option(help="Extra protected-identity YAML files.")
+    ] = None,
+    rules: Annotated[list[Path] | None, typer.Option(help="Extra rule folders.")] = None,
 ) -> None:
-    """Analyse messages: delivery path (hops, edge, origin, anomalies) and sender signatures."""
+    """Analyse messages: path, authentication, impersonation, claims and personal data."""
     try:
         settings = _settings(config, home_country, trusted_relay or [], mx_host or [])
-        context = AnalysisContext(geo=open_resolver(mmdb or ()), path=settings)
+        source = _dns(dns, snapshot, nameserver or [], dns_port)
+        context = AnalysisContext(
+            geo=open_resolver(mmdb or ()), path=settings, dns=source,
+            identities=load_identities(identities or ()), rules=load_rules(rules or ()),
+        )  # fmt: skip
     except PollwatchError as exc:
         typer.echo(f"pollwatch: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from exc
     records = iter_analyses(paths, context, DEFAULT_LIMITS)
     good = _emit(records, fmt)
+    if source is not None and source.save() is not None:
+        typer.echo(f"DNS snapshot written to {snapshot}", err=True)
     if not good:
         raise typer.Exit(1)
+
+
+def _dns(mode: DnsMode, snapshot: Path | None, servers: list[str], port: int) -> DnsSource | None:
+    """The resolver for re-verification; ``offline`` keeps to recorded headers."""
+    if mode in (DnsMode.record, DnsMode.replay) and snapshot is None:
+        raise UsageError(f"--dns {mode} needs --snapshot FILE")
+    if mode is DnsMode.live:
+        return DnsSource.live(servers, port)
+    if mode is DnsMode.record:
+        assert snapshot is not None
+        return DnsSource.record(snapshot, servers, port)
+    if mode is DnsMode.replay:
+        assert snapshot is not None
+        return DnsSource.replay(snapshot)
+    return None
 
 
 def _emit(records: Iterator[Analysis], fmt: Format) -> int:
@@ -181,7 +230,35 @@ def _print_summary(console: Console, record: Analysis) -> None:
         console.print(Text(f"   mailer {sender.mailer or '-'}  script {sender.script or '-'}"))
     for line in sender.web_server_evidence:
         console.print(Text(f"   web: {line}", style="cyan"))
+    _print_auth(console, record)
+    for item in sender.impersonation:
+        console.print(Text(f"   impersonates {item.target} ({item.kind}): {item.evidence}",
+                           style="magenta"))  # fmt: skip
+    for finding in record.findings:
+        words = "; ".join(f"\u201c{e.text}\u201d" for e in finding.evidence[:3])
+        console.print(Text(f"   [{finding.category}] {finding.title}: {words}", style="red"))
+        if finding.rebuttal:
+            console.print(Text(f"      fact: {finding.rebuttal.strip()}", style="green"))
+    if record.personalization:
+        fields = sorted({p.field for p in record.personalization})
+        console.print(Text(f"   personal data used: {', '.join(fields)}", style="cyan"))
     console.print()
+
+
+def _print_auth(console: Console, record: Analysis) -> None:
+    auth = record.auth
+    parts = []
+    for method, results in (("spf", auth.spf), ("dkim", auth.dkim), ("dmarc", auth.dmarc),
+                            ("arc", auth.arc)):  # fmt: skip
+        trusted = [r for r in results if r.trusted]
+        if trusted:
+            best = trusted[0]
+            domain = f", {best.domain}" if best.domain else ""
+            parts.append(f"{method}={best.result} ({best.source}{domain})")
+        elif results:
+            parts.append(f"{method}={results[0].result} (untrusted claim)")
+    if parts:
+        console.print(Text("   auth  " + "  ".join(parts)))
 
 
 def register(app: typer.Typer) -> None:
