@@ -137,7 +137,7 @@ def _emit(records: Iterator[Analysis], fmt: Format) -> int:
     good = 0
     if fmt is Format.json:
         sys.stdout.write("[")
-    console = _console()
+    console = wide_console()
     for number, record in enumerate(records):
         good += not record.errors
         if fmt is Format.jsonl:
@@ -152,7 +152,7 @@ def _emit(records: Iterator[Analysis], fmt: Format) -> int:
     return good
 
 
-def _console() -> Console:
+def wide_console() -> Console:
     console = Console(highlight=False, soft_wrap=False)
     if not console.is_terminal:
         console.width = max(console.width, 160)

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from pollwatch.analyze import AnalysisContext
+from pollwatch.analyze.geo import open_resolver
+from pollwatch.analyze.record import Analysis
+from pollwatch.cli.analyze_cmd import print_record, wide_console
 from pollwatch.cli.ingest_cmd import print_summary, run_ingest
 from pollwatch.cli.output import Format, stdout
+from pollwatch.config import DEFAULT_LIMITS
+from pollwatch.pipeline.analyze import iter_analyses
 from pollwatch.synth import SynthConfig, generate, write_mbox
+
+THREATS = frozenset({"threat.violence", "intimidation.voter", "claim.data_access",
+                     "claim.vote_surveillance"})  # fmt: skip
 
 DEMO_COUNT = 400
 DEMO_SEED = 2020
@@ -40,7 +50,16 @@ def demo_command(
     print_summary(summary, Format.table)
     stdout.rule("what is in the store")
     _print_overview(db)
-    stdout.print(f"\nCatalogue: {db}   evidence blobs: {db.with_name(db.stem + '.blobs')}")
+    stdout.rule("what the messages are")
+    records = list(iter_analyses([str(sample)], AnalysisContext(geo=open_resolver()),
+                                 DEFAULT_LIMITS))  # fmt: skip
+    _print_findings(records)
+    example = _representative(records)
+    if example is not None:
+        stdout.rule("one threat, hop by hop")
+        print_record(wide_console(), example)
+    stdout.print(f"Catalogue: {db}   evidence blobs: {db.with_name(db.stem + '.blobs')}")
+    stdout.print(f"Analyse any message yourself: pollwatch analyze {sample}")
 
 
 def _print_overview(db: Path) -> None:
@@ -62,6 +81,36 @@ def _print_overview(db: Path) -> None:
                "SELECT subject, count(*) FROM messages GROUP BY 1 ORDER BY 2 DESC LIMIT 8")
     finally:
         con.close()
+
+
+def _print_findings(records: list[Analysis]) -> None:
+    categories = Counter(c for r in records for c in r.categories)
+    _counts("what the messages claim and threaten", "category", categories)
+    threats = [r for r in records if THREATS & set(r.categories)]
+    edges = Counter(
+        f"{r.path.edge.country or '??'}  AS{r.path.edge.asn or '?'} {r.path.edge.as_org or ''}"
+        for r in threats if r.path.edge is not None
+    )  # fmt: skip
+    _counts("where the threats entered the recipients' mail systems", "country and network", edges)
+    targets = Counter(i.target for r in records for i in r.sender.impersonation
+                      if i.kind in ("display_name", "lookalike_domain", "unauthenticated_domain"))
+    _counts("who is impersonated", "identity", targets)
+    personal = Counter(field for r in threats for field in {p.field for p in r.personalization})
+    _counts(f"voter data quoted in the {len(threats)} threats", "field", personal)
+
+
+def _representative(records: list[Analysis]) -> Analysis | None:
+    """A threat with a full delivery path, preferring one with personal data."""
+    threats = [r for r in records if THREATS & set(r.categories) and r.path.edge is not None]
+    threats.sort(key=lambda r: (-len(r.personalization), -len(r.findings)))
+    return threats[0] if threats else None
+
+
+def _counts(title: str, column: str, counts: Counter[str]) -> None:
+    table = Table(column, "messages", title=title)
+    for value, number in counts.most_common(8):
+        table.add_row(value, str(number))
+    stdout.print(table)
 
 
 def _table(con: sqlite3.Connection, title: str, column: str, sql: str) -> None:
