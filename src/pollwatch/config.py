@@ -63,10 +63,29 @@ class PathSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     date_drift_s: int = 86_400  # Date header this far from the receipt time is an anomaly
 
 
+class SenderSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``[sender]``: protected identities for impersonation checks.
+
+    ``identities = ["ours.yml"]`` adds the user's registry files;
+    ``builtin_identities = false`` drops the shipped starter set.
+    """
+
+    identities: tuple[str, ...] = ()
+    builtin_identities: bool = True
+
+
+class RulesSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``[rules]``: ``folders = ["our-rules/"]`` adds rule folders to the shipped ones."""
+
+    folders: tuple[str, ...] = ()
+
+
 class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The settings file: every section optional, every unknown field an error."""
 
     path: PathSettings = PathSettings()
+    sender: SenderSettings = SenderSettings()
+    rules: RulesSettings = RulesSettings()
 
 
 DEFAULT_SETTINGS = Settings()

@@ -3,7 +3,7 @@
 A registry of protected identities (election authorities, parties, campaigns,
 groups that have been impersonated) is read from YAML: the starter set in
 ``pollwatch/resources/identities/*.yml`` plus the user's own files
-(``--identities FILE`` or the settings file, see :class:`SenderSettings`)::
+(``--identities FILE`` or the settings file, see :class:`pollwatch.config.SenderSettings`)::
 
     identities:
       - name: U.S. Election Assistance Commission
@@ -72,13 +72,6 @@ class Identity(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class IdentityFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     identities: tuple[Identity, ...]
-
-
-class SenderSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """``[sender]`` settings: ``identities = ["ours.yml"]``, ``builtin_identities = true``."""
-
-    identities: tuple[str, ...] = ()
-    builtin_identities: bool = True
 
 
 class IdentityRegistry:

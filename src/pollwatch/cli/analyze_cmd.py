@@ -35,7 +35,7 @@ from pollwatch.analyze.geo import open_resolver
 from pollwatch.analyze.record import Analysis, Hop
 from pollwatch.analyze.sender import load_identities
 from pollwatch.cli.output import Format, FormatOption
-from pollwatch.config import DEFAULT_LIMITS, DEFAULT_SETTINGS, PathSettings, load_settings
+from pollwatch.config import DEFAULT_LIMITS, DEFAULT_SETTINGS, Settings, load_settings
 from pollwatch.errors import PollwatchError, UsageError
 from pollwatch.pipeline.analyze import iter_analyses
 from pollwatch.rules import load_rules
@@ -47,14 +47,17 @@ _ZONE_STYLE = {"recipient": "green", "internet": "yellow", "sender": "red", "loc
 
 def _settings(
     config: Path | None, home: str | None, relays: list[str], mx_hosts: list[str]
-) -> PathSettings:
-    base = load_settings(config).path if config else DEFAULT_SETTINGS.path
-    return msgspec.structs.replace(
+) -> Settings:
+    """The settings file (if any) with the command-line options added on top."""
+    settings = load_settings(config) if config else DEFAULT_SETTINGS
+    base = settings.path
+    path = msgspec.structs.replace(
         base,
         home_country=(home.upper() if home else base.home_country),
         trusted_relays=(*base.trusted_relays, *relays),
         mx_hosts=(*base.mx_hosts, *mx_hosts),
     )
+    return msgspec.structs.replace(settings, path=path)
 
 
 class DnsMode(StrEnum):
@@ -103,9 +106,12 @@ def analyze(
     try:
         settings = _settings(config, home_country, trusted_relay or [], mx_host or [])
         source = _dns(dns, snapshot, nameserver or [], dns_port)
+        identity_files = [*map(Path, settings.sender.identities), *(identities or ())]
         context = AnalysisContext(
-            geo=open_resolver(mmdb or ()), path=settings, dns=source,
-            identities=load_identities(identities or ()), rules=load_rules(rules or ()),
+            geo=open_resolver(mmdb or ()), path=settings.path, dns=source,
+            identities=load_identities(identity_files,
+                                       builtin=settings.sender.builtin_identities),
+            rules=load_rules([*settings.rules.folders, *(rules or ())]),
         )  # fmt: skip
     except PollwatchError as exc:
         typer.echo(f"pollwatch: {exc}", err=True)
