@@ -31,10 +31,12 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pollwatch.analyze.auth import analyze_auth, recorded_verdict
 from pollwatch.analyze.auth_headers import parse_authentication_results
@@ -43,6 +45,9 @@ from pollwatch.analyze.record import Edge, Hop, PathSection
 from pollwatch.models import ParsedMessage
 from pollwatch.parse import parse_message
 from pollwatch.parse.received import ReceivedHop, parse_received_chain
+
+if TYPE_CHECKING:
+    from pollwatch.analyze.context import AnalysisContext
 
 METHODS = ("spf", "dkim", "dmarc")
 MICROSOFT = frozenset(
@@ -135,10 +140,16 @@ def microsoft_recorded(parsed: ParsedMessage) -> dict[str, str] | None:
 
 def real_path(parsed: ParsedMessage) -> PathSection:
     """The delivery path from ``pollwatch.analyze.path`` (default settings, no geo)."""
-    from pollwatch.analyze.context import AnalysisContext
     from pollwatch.analyze.path import analyze_path
 
-    return analyze_path(parsed, AnalysisContext()).path
+    return analyze_path(parsed, _context()).path
+
+
+@functools.cache
+def _context() -> AnalysisContext:
+    from pollwatch.analyze.context import AnalysisContext
+
+    return AnalysisContext()
 
 
 PATHS = {"path": real_path, "interim": interim_path}

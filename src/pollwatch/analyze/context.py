@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 
 from pollwatch.analyze.dns import DnsSource
 from pollwatch.analyze.geo import GeoLabel, GeoLookup
@@ -18,11 +19,23 @@ from pollwatch.analyze.sender import IdentityRegistry, load_identities
 from pollwatch.config import PathSettings
 from pollwatch.rules import RuleSet, load_rules
 
-__all__ = ["AnalysisContext", "NoGeo", "system_clock"]
+__all__ = ["AnalysisContext", "NoGeo", "shipped_identities", "shipped_rules", "system_clock"]
 
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+@cache
+def shipped_rules() -> RuleSet:
+    """The shipped rules, loaded once per process (rule sets are read-only)."""
+    return load_rules()
+
+
+@cache
+def shipped_identities() -> IdentityRegistry:
+    """The shipped identity registry, loaded once per process."""
+    return load_identities()
 
 
 class NoGeo:
@@ -51,5 +64,5 @@ class AnalysisContext:
     path: PathSettings = field(default_factory=PathSettings)
     now: Callable[[], datetime] = system_clock
     dns: DnsSource | None = None
-    identities: IdentityRegistry = field(default_factory=load_identities)
-    rules: RuleSet = field(default_factory=load_rules)
+    identities: IdentityRegistry = field(default_factory=shipped_identities)
+    rules: RuleSet = field(default_factory=shipped_rules)
