@@ -27,11 +27,12 @@ import ipaddress
 import re
 import socket
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 
 import msgspec
 
 from pollwatch.models import Defect
+from pollwatch.parse.received_date import find_date, read_date
 
 __all__ = [
     "MAX_SCAN_CHARS",
@@ -117,7 +118,7 @@ def parse_received(raw: str) -> ReceivedHop:
         text = text[1:-1]
         defects.append(Defect("received.bracketed", "value was wrapped in [ ]"))
     body, date_text = _split_date(text, defects)
-    stamp, stamp_raw, trailing_id = _read_date(date_text, defects)
+    stamp, stamp_raw, trailing_id = read_date(date_text, defects)
     build = _Builder(raw, defects)
     grouped = _group(_FAST_TOKEN.findall(body))
     if grouped is None:  # a lone paren: count them token by token
@@ -178,7 +179,7 @@ def _split_date(text: str, defects: list[Defect]) -> tuple[str, str | None]:
         semis = [i for i, token in enumerate(slow) if token[1]]
         if semis:
             return _joined(slow[: semis[-1]]), _joined(slow[semis[-1] + 1 :])
-    found = _find_date(text)
+    found = find_date(text)
     if found is None:
         return text, None
     defects.append(Defect("received.date_without_semicolon", "date not after ';'"))
@@ -203,134 +204,6 @@ def _joined(tokens: list[_Token]) -> str:
 
 
 _PARENS = re.compile(r"[()]")
-
-
-# --- dates -----------------------------------------------------------------
-
-_MONTHS = {
-    name: number
-    for number, name in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
-    )
-}
-_ZONES = {
-    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 60, "BST": 60,
-    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360,
-    "PST": -480, "PDT": -420, "AKST": -540, "AKDT": -480, "HST": -600,
-    "AST": -240, "ADT": -180, "NST": -210, "NDT": -150, "BRT": -180, "ART": -180,
-    "CET": 60, "CEST": 120, "MET": 60, "MEST": 120, "MEZ": 60, "MESZ": 120,
-    "EET": 120, "EEST": 180, "MSK": 180, "WIB": 420, "ICT": 420, "SGT": 480,
-    "HKT": 480, "AWST": 480, "JST": 540, "KST": 540, "ACST": 570, "AEST": 600,
-    "AEDT": 660, "NZST": 720, "NZDT": 780,
-}  # fmt: skip
-_RFC_DATE = re.compile(
-    r"(\d{1,2})(?:st|nd|rd|th)?[\s-]{1,3}([A-Za-z]{3,9})\.?,?[\s-]{1,3}(\d{2,4}),?\s{1,3}"
-    r"(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?(?:\.\d{1,9})?"
-    r"(?:\s{0,3}([+-]\d\d:?\d\d|[A-Za-z]{1,5}\b))?"
-)
-_CTIME_DATE = re.compile(  # ``Fri Sep  6 18:13:52 2002 -0000``
-    r"([A-Za-z]{3})\s{1,3}(\d{1,2})\s{1,3}(\d{1,2}):(\d{2})(?::(\d{2}))?"
-    r"\s{1,3}(?:([A-Za-z]{1,5})\s{1,3})?(\d{4})(?:\s{1,3}([+-]\d\d:?\d\d|[A-Za-z]{1,5}\b))?"
-)
-_MDY_DATE = re.compile(  # ``Sep, 20 2002 2:29:37 AM -0800``
-    r"([A-Za-z]{3,9})\.?,?\s{1,3}(\d{1,2}),?\s{1,3}(\d{4}),?\s{1,3}(\d{1,2}):(\d{2})(?::(\d{2}))?"
-    r"(?:\s{0,3}([AaPp])\.?[Mm]\.?)?(?:\s{0,3}([+-]\d\d:?\d\d|[A-Za-z]{1,5}\b))?"
-)
-_ISO_DATE = re.compile(
-    r"(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d{1,9})?"
-    r"\s?([+-]\d\d:?\d\d|Z\b|UTC\b|GMT\b)?"
-)
-_DMY_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}),?\s{1,3}(\d{1,2}):(\d{2})(?::(\d{2}))?")
-_TRAILING_ID = re.compile(r"\bid\s{1,3}([^\s;()]{1,200})")
-_DATE_SCAN = 160  # characters of date text examined
-
-
-def _find_date(text: str) -> int | None:
-    starts = [m.start() for p in (_RFC_DATE, _ISO_DATE) if (m := p.search(text)) is not None]
-    if not starts:
-        return None
-    start = min(starts)
-    weekday = re.search(r"[A-Za-z]{3},?\s{1,3}$", text[max(0, start - 6) : start])
-    return start - len(weekday.group()) if weekday else start
-
-
-def _read_date(
-    date_text: str | None, defects: list[Defect]
-) -> tuple[datetime | None, str | None, str | None]:
-    """The timestamp (aware UTC), the raw date text and an id written after the date."""
-    if date_text is None or not date_text:
-        defects.append(Defect("received.date_missing", "no date after the clauses"))
-        return None, None, None
-    head = date_text[:_DATE_SCAN]
-    stamp, end = _match_date(head, defects)
-    if stamp is None:
-        defects.append(Defect("received.date_unparseable", head[:80]))
-    trailing = _TRAILING_ID.search(date_text, end) if end else None
-    return stamp, date_text[:200], trailing.group(1) if trailing else None
-
-
-def _match_date(text: str, defects: list[Defect]) -> tuple[datetime | None, int]:
-    if (m := _RFC_DATE.search(text)) is not None:
-        day, month, year, hour, minute, second, zone = m.groups()
-        return _build_date(year, _MONTHS.get(month[:3].lower(), 0), day,
-                           (hour, minute, second), zone, defects), m.end()  # fmt: skip
-    if (m := _ISO_DATE.search(text)) is not None:
-        year, month, day, hour, minute, second, zone = m.groups()
-        return _build_date(year, int(month), day, (hour, minute, second), zone, defects), m.end()
-    if (m := _CTIME_DATE.search(text)) is not None:
-        month, day, hour, minute, second, zone, year, after = m.groups()
-        return _build_date(year, _MONTHS.get(month.lower(), 0), day,
-                           (hour, minute, second), zone or after, defects), m.end()  # fmt: skip
-    if (m := _MDY_DATE.search(text)) is not None:
-        month, day, year, hour, minute, second, half, zone = m.groups()
-        hour = str(int(hour) % 12 + (12 if half in ("p", "P") else 0)) if half else hour
-        return _build_date(year, _MONTHS.get(month[:3].lower(), 0), day,
-                           (hour, minute, second), zone, defects), m.end()  # fmt: skip
-    if (m := _DMY_DATE.search(text)) is not None:
-        day, month, year, hour, minute, second = m.groups()
-        return _build_date(year, int(month), day, (hour, minute, second), None, defects), m.end()
-    return None, 0
-
-
-def _build_date(
-    year_text: str,
-    month: int,
-    day: str,
-    clock: tuple[str, str, str | None],
-    zone: str | None,
-    defects: list[Defect],
-) -> datetime | None:
-    year = int(year_text)
-    if len(year_text) == 2:
-        year += 2000 if year < 50 else 1900
-    elif len(year_text) == 3:
-        year += 1900
-    tzinfo, problem = _zone(zone)
-    if problem is not None:
-        defects.append(Defect(problem, f"{zone or 'no zone'}; read as UTC"))
-    try:
-        when = datetime(year, month, int(day), int(clock[0]), int(clock[1]), int(clock[2] or 0))
-        return when.replace(tzinfo=tzinfo).astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
-
-
-@functools.lru_cache(maxsize=512)
-def _zone(zone: str | None) -> tuple[timezone, str | None]:
-    """The zone and a defect kind; an absent, unknown or impossible zone is read as UTC."""
-    if zone is None:
-        return UTC, "received.date_no_zone"
-    if zone[0] in "+-":
-        digits = zone[1:].replace(":", "")
-        hours, minutes = int(digits[:2]), int(digits[2:])
-        if hours > 23 or minutes > 59:
-            return UTC, "received.date_bad_zone"
-        sign = -1 if zone[0] == "-" else 1
-        return timezone(timedelta(minutes=sign * (hours * 60 + minutes))), None
-    known = _ZONES.get(zone.upper())
-    if known is None:
-        return UTC, "received.date_unknown_zone"
-    return timezone(timedelta(minutes=known)), None
 
 
 # --- addresses -------------------------------------------------------------
@@ -392,6 +265,11 @@ def _name(token: str) -> str | None:
 # --- clauses ---------------------------------------------------------------
 
 _KEYWORDS = frozenset(("from", "by", "via", "with", "id", "for"))
+_KEYWORD_SPELLINGS = frozenset(  # every upper/lower-case spelling: one set lookup per word
+    "".join(c.upper() if mask >> i & 1 else c for i, c in enumerate(keyword))
+    for keyword in _KEYWORDS
+    for mask in range(1 << len(keyword))
+)
 
 
 class _Clause:
@@ -416,7 +294,7 @@ def _group(tokens: list[_Token]) -> tuple[_Clause, dict[str, _Clause]] | None:
     words = current.words
     for comment, _, word, paren in tokens:
         if word:
-            if len(word) > 4 or (keyword := word.lower()) not in _KEYWORDS or keyword in clauses:
+            if word not in _KEYWORD_SPELLINGS or (keyword := word.lower()) in clauses:
                 words.append(word)
             elif current is not prefix and not words and not current.comments:
                 words.append(word)  # a keyword right after a keyword is a value

@@ -11,6 +11,7 @@ triage); its records carry the same header fields as :func:`parse_message`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
@@ -30,7 +31,7 @@ from pollwatch.errors import ItemError, MessageLimitError, NotAMessageError
 from pollwatch.intake import iter_items
 from pollwatch.intake.containers import Item
 from pollwatch.intake.unwrap import NOT_A_REPORT, Unwrapped, unwrap_once
-from pollwatch.models import Defect, Header, IngestError, ParsedMessage, SourceRef
+from pollwatch.models import Address, Defect, Header, IngestError, ParsedMessage, SourceRef
 from pollwatch.parse import parse_message
 from pollwatch.parse.headers import (
     clean_message_id,
@@ -116,6 +117,7 @@ def _report(unwrapped: Unwrapped, *, headers_available: bool) -> ReportSection:
 # --------------------------------------------------------------- header block only
 
 _FIELD = re.compile(r"^([^:\s][^:\r\n]{0,200}?)[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.MULTILINE)
+_BLANK_LINE = re.compile(rb"\n\r?\n")
 _FIRST_FIELD = re.compile(rb"^(?:[!-9;-~]{1,200}[ \t]*:|From )")
 
 
@@ -133,13 +135,12 @@ def parse_headers(raw: bytes, limits: Limits, *, decode_words: bool = True) -> P
     block = _header_block(raw, limits)
     defects: list[Defect] = []
     headers: list[Header] = []
-    for match in _FIELD.finditer(block):
-        name, value = match.group(1), match.group(2)
+    for name, value in _FIELD.findall(block):
         if not decode_words and value.isascii():
-            headers.append(Header(name=name, value=_unfold(value)))
+            headers.append(Header(name, _unfold(value) if "\n" in value else value.strip()))
             continue
         text, found = decode_value(value, name)
-        headers.append(Header(name=name, value=text))
+        headers.append(Header(name, text))
         defects.extend(found)
     return _header_record(raw, tuple(headers), defects)
 
@@ -150,8 +151,10 @@ def _unfold(value: str) -> str:
     if "\n" not in value:
         return value.strip()
     lines = value.split("\n")
-    first = lines[0].rstrip("\r")
-    return (first + "".join(" " + line.rstrip("\r").lstrip(" \t") for line in lines[1:])).strip()
+    lines[0] = lines[0].rstrip("\r")
+    for number in range(1, len(lines)):
+        lines[number] = lines[number].rstrip("\r").lstrip(" \t")
+    return " ".join(lines).strip()
 
 
 def _header_block(raw: bytes, limits: Limits) -> str:
@@ -160,8 +163,8 @@ def _header_block(raw: bytes, limits: Limits) -> str:
             f"message is {len(raw):,} bytes; the limit is {limits.max_message_bytes:,}",
             code="message.too_large",
         )
-    ends = [i for i in (raw.find(b"\n\n"), raw.find(b"\n\r\n")) if i >= 0]
-    end = min(ends) if ends else len(raw)
+    blank = _BLANK_LINE.search(raw)  # the earlier of ``\n\n`` and ``\n\r\n``, in one scan
+    end = blank.start() if blank else len(raw)
     if end > limits.max_header_bytes:
         raise MessageLimitError(
             f"header block exceeds {limits.max_header_bytes:,} bytes",
@@ -184,7 +187,7 @@ def _header_record(
             received.append(header.value)
     date, found = parse_date(first.get("date"))
     defects.extend(found)
-    senders = parse_addresses(first.get("from"))
+    senders = _addresses(first.get("from"))
     return_path = first.get("return-path")
     return ParsedMessage(
         sha256=_sha256(raw),
@@ -194,11 +197,40 @@ def _header_record(
         date=date,
         subject=first.get("subject") or "",
         from_=senders[0] if senders else None,
-        reply_to=parse_addresses(first.get("reply-to")),
-        to=parse_addresses(first.get("to")),
-        cc=parse_addresses(first.get("cc")),
+        reply_to=_addresses(first.get("reply-to")),
+        to=_addresses(first.get("to")),
+        cc=_addresses(first.get("cc")),
         return_path=return_path.strip().strip("<>") if return_path else None,
         received=tuple(received),
         defects=tuple(defects),
     )
 
+
+@functools.lru_cache(maxsize=4096)
+def _addresses(value: str | None) -> tuple[Address, ...]:
+    """:func:`~pollwatch.parse.headers.parse_addresses`, remembered per exact value:
+    recipient and sender headers repeat across a mailbox or a campaign, and the
+    result is an immutable tuple of frozen records."""
+    simple = _simple_address(value) if value else None
+    return parse_addresses(value) if simple is None else simple
+
+
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]++"
+_ADDR_SPEC = rf"{_ATOM}(?:\.{_ATOM})*+@[A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)*+"
+_SIMPLE_ADDRESS = re.compile(  # ``a@b``, ``<a@b>``, ``Name Words <a@b>``, ``"Name" <a@b>``
+    rf'[ \t]*+(?:({_ADDR_SPEC})|(?:"([^"\\\r\n]*+)"[ \t]*+|([A-Za-z0-9!#$%&\'*+/=?^_`{{|}}~.-]'
+    rf"[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~. \t-]*+))?<({_ADDR_SPEC})>)[ \t]*+"
+)
+
+
+def _simple_address(value: str) -> tuple[Address, ...] | None:
+    """One plain address read without ``getaddresses``, exactly as it reads it;
+    None for anything else (comments, groups, lists, escapes, route addresses)."""
+    match = _SIMPLE_ADDRESS.fullmatch(value)
+    if match is None:
+        return None
+    bare, quoted, phrase, routed = match.groups()
+    address = bare or routed
+    display = quoted if quoted is not None else " ".join(phrase.split()) if phrase else ""
+    domain = address.rpartition("@")[2].lower()
+    return (Address(display=display.strip(), address=address, domain=domain),)
