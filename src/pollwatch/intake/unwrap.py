@@ -22,9 +22,11 @@ from datetime import datetime
 import msgspec
 
 from pollwatch.config import Limits
+from pollwatch.errors import ItemError
 from pollwatch.intake.embedded import find_embedded_messages
 from pollwatch.intake.inline import recover_inline
 from pollwatch.models import ParsedMessage, RecoveredFields
+from pollwatch.parse import parse_message
 
 _FORWARD_SUBJECT = re.compile(
     r"^\s*(?:\[[^\]]{0,40}\]\s*)?(?:fwd?|fw|tr|wg|rv|enc|i|doorst|vs|vb|reenv(?:[ií]o)?|"
@@ -72,3 +74,42 @@ def unwrap_once(raw: bytes, message: ParsedMessage, limits: Limits) -> Unwrapped
     if recovered is not None:
         return Unwrapped("inline", None, reporter, message.date, recovered)
     return NOT_A_REPORT
+
+
+class Peeled(msgspec.Struct, frozen=True):
+    """A reported item with every forward peeled off.
+
+    ``raw`` is the original's bytes (the item itself when it is no forward);
+    ``parsed`` is None when the original failed to parse, with ``error`` as
+    ``(code, reason)``. ``forward`` is the innermost forward, or the inline
+    forward whose body quotes the original; ``wrappers`` are the forwards'
+    raw bytes, innermost first.
+    """
+
+    raw: bytes
+    parsed: ParsedMessage | None
+    forward: Unwrapped = NOT_A_REPORT
+    wrappers: tuple[bytes, ...] = ()
+    error: tuple[str, str] | None = None
+
+
+def peel_reports(raw: bytes, limits: Limits) -> Peeled:
+    """Parse ``raw`` and unwrap forwards down to the original, to a bounded depth."""
+    wrappers: list[bytes] = []
+    forward: Unwrapped = NOT_A_REPORT
+    for depth in range(limits.max_forward_depth + 1):
+        try:
+            parsed = parse_message(raw, limits)
+        except ItemError as exc:
+            return Peeled(raw, None, forward, tuple(reversed(wrappers)), (exc.code, exc.reason))
+        unwrapped = unwrap_once(raw, parsed, limits) if depth < limits.max_forward_depth else (
+            NOT_A_REPORT
+        )
+        if unwrapped.kind == "inline":
+            return Peeled(raw, parsed, unwrapped, tuple(reversed(wrappers)))
+        if unwrapped.kind != "attachment" or unwrapped.original is None:
+            break
+        wrappers.append(raw)
+        forward = unwrapped
+        raw = unwrapped.original
+    return Peeled(raw, parsed, forward, tuple(reversed(wrappers)))

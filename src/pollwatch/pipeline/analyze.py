@@ -30,7 +30,7 @@ from pollwatch.config import Limits
 from pollwatch.errors import ItemError, MessageLimitError, NotAMessageError
 from pollwatch.intake import iter_items
 from pollwatch.intake.containers import Item
-from pollwatch.intake.unwrap import NOT_A_REPORT, Unwrapped, unwrap_once
+from pollwatch.intake.unwrap import Unwrapped, peel_reports
 from pollwatch.models import Address, Defect, Header, IngestError, ParsedMessage, SourceRef
 from pollwatch.parse import parse_message
 from pollwatch.parse.headers import (
@@ -88,20 +88,15 @@ def _sha256(raw: bytes) -> str:
 
 def _unwrap(raw: bytes, limits: Limits) -> tuple[bytes, ParsedMessage, ReportSection]:
     """Peel forwards (attachment reports) down to the original; note inline reports."""
-    forward: Unwrapped = NOT_A_REPORT
-    parsed = parse_message(raw, limits)
-    for _depth in range(limits.max_forward_depth):
-        unwrapped = unwrap_once(raw, parsed, limits)
-        if unwrapped.kind == "inline":
-            return raw, parsed, _report(unwrapped, headers_available=False)
-        if unwrapped.kind != "attachment" or unwrapped.original is None:
-            break
-        forward = unwrapped  # the innermost forward names the reporter, as in ingest
-        raw = unwrapped.original
-        parsed = parse_message(raw, limits)
+    peeled = peel_reports(raw, limits)
+    if peeled.parsed is None:
+        code, reason = peeled.error or ("message.failed", "")
+        raise ItemError(reason, code=code)
+    forward = peeled.forward
     if forward.kind is None:
-        return raw, parsed, ReportSection()
-    return raw, parsed, _report(forward, headers_available=True)
+        return peeled.raw, peeled.parsed, ReportSection()
+    report = _report(forward, headers_available=forward.kind != "inline")
+    return peeled.raw, peeled.parsed, report
 
 
 def _report(unwrapped: Unwrapped, *, headers_available: bool) -> ReportSection:

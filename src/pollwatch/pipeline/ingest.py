@@ -16,12 +16,10 @@ from pathlib import Path
 import msgspec
 
 from pollwatch.config import Limits
-from pollwatch.errors import ItemError
 from pollwatch.intake import RawItem, iter_items
 from pollwatch.intake.containers import Item
-from pollwatch.intake.unwrap import NOT_A_REPORT, Unwrapped, unwrap_once
+from pollwatch.intake.unwrap import Unwrapped, peel_reports
 from pollwatch.models import IngestError, IngestSummary, ParsedMessage, SourceRef
-from pollwatch.parse import parse_message
 from pollwatch.pipeline.executors import Executor, SerialExecutor
 from pollwatch.store import Catalogue, MessageRow, SightingRow
 
@@ -86,31 +84,13 @@ def process_item(item: Item | Known, limits: Limits) -> Outcome:
 
 
 def _process_raw(item: RawItem, limits: Limits) -> Outcome:
-    raw = item.raw
-    wrappers: list[bytes] = []
-    reporters: list[str] = []
-    unwrapped: Unwrapped = NOT_A_REPORT
-    last_forward: Unwrapped = NOT_A_REPORT
-    for depth in range(limits.max_forward_depth + 1):
-        sha256 = sha256_hex(raw)
-        try:
-            parsed = parse_message(raw, limits)
-        except ItemError as exc:
-            row = MessageRow(sha256, raw, "failed", exc.code, exc.reason)
-            return _outcome(item, row, last_forward, wrappers, reporters)
-        unwrapped = unwrap_once(raw, parsed, limits) if depth < limits.max_forward_depth else (
-            NOT_A_REPORT
-        )
-        if unwrapped.kind != "attachment" or unwrapped.original is None:
-            break
-        wrappers.append(raw)
-        reporters.append(unwrapped.reporter or "")
-        last_forward = unwrapped
-        raw = unwrapped.original
-    if unwrapped.kind == "inline":
-        reporters.append(unwrapped.reporter or "")
-        last_forward = unwrapped
-    return _outcome(item, _parsed_row(parsed, raw, unwrapped), last_forward, wrappers, reporters)
+    peeled = peel_reports(item.raw, limits)
+    if peeled.parsed is None:
+        code, reason = peeled.error or ("message.failed", "")
+        row = MessageRow(sha256_hex(peeled.raw), peeled.raw, "failed", code, reason)
+    else:
+        row = _parsed_row(peeled.parsed, peeled.raw, peeled.forward)
+    return _outcome(item, row, peeled.forward, peeled.wrappers)
 
 
 def _parsed_row(parsed: ParsedMessage, raw: bytes, unwrapped: Unwrapped) -> MessageRow:
@@ -131,11 +111,7 @@ def _parsed_row(parsed: ParsedMessage, raw: bytes, unwrapped: Unwrapped) -> Mess
 
 
 def _outcome(
-    item: RawItem,
-    row: MessageRow,
-    forward: Unwrapped,
-    wrappers: list[bytes],
-    reporters: list[str],
+    item: RawItem, row: MessageRow, forward: Unwrapped, wrappers: tuple[bytes, ...]
 ) -> Outcome:
     kind = forward.kind if forward.kind in ("attachment", "inline") else None
     sighting = SightingRow(
@@ -143,12 +119,12 @@ def _outcome(
         source=item.source,
         item_sha256=sha256_hex(item.raw),
         report_kind="inline" if kind == "inline" else ("attachment" if kind else None),
-        reporter=reporters[-1] if reporters else None,
+        reporter=forward.reporter if kind else None,
         reported_at=forward.reported_at,
-        wrappers=tuple(sha256_hex(w) for w in reversed(wrappers)),
+        wrappers=tuple(sha256_hex(w) for w in wrappers),
         defects=item.defects,
     )
-    return Outcome(item.source, row, sighting, tuple(reversed(wrappers)))
+    return Outcome(item.source, row, sighting, wrappers)
 
 
 @dataclass
