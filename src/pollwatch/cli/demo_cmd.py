@@ -100,9 +100,11 @@ def _print_findings(records: list[Analysis]) -> None:
 
 
 def _representative(records: list[Analysis]) -> Analysis | None:
-    """A threat with a full delivery path, preferring one with personal data."""
+    """A threat with a full delivery path, preferring one that impersonates a
+    protected identity and quotes the most personal data."""
     threats = [r for r in records if THREATS & set(r.categories) and r.path.edge is not None]
-    threats.sort(key=lambda r: (-len(r.personalization), -len(r.findings)))
+    threats.sort(key=lambda r: (-any(i.protected for i in r.sender.impersonation),
+                                -len(r.personalization), -len(r.findings)))  # fmt: skip
     return threats[0] if threats else None
 
 
