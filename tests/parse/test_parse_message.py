@@ -189,3 +189,10 @@ def test_bad_base64_encoded_word_is_repaired_not_fatal() -> None:
     parsed = parse_message(raw)
     assert parsed.subject.startswith("é") and parsed.subject.endswith("é ok")
     assert "header.encoded_word" in {d.kind for d in parsed.defects}
+
+
+def test_outlook_msg_parses_to_the_same_record_every_time() -> None:
+    raw = build_msg(subject="Hi", sender_name="Sam Poll", sender_email="sam@example.org",
+                    to="kim@example.net", body="body", html="<p>body</p>",
+                    attachments=[("a.txt", b"x")])
+    assert parse_message(raw) == parse_message(raw)

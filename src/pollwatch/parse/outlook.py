@@ -7,6 +7,7 @@ included) when Outlook saved them.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime
 from email.message import Message
@@ -44,6 +45,16 @@ def _complete(email: Message, msg: Any) -> Message:
     return email
 
 
+def _fix_boundaries(email: Message, raw: bytes) -> None:
+    """Deterministic MIME boundaries, so one ``.msg`` always parses to the same record
+    (the generator would draw random ones); derived from the file's hash, so
+    they cannot occur in its content by accident."""
+    seed = hashlib.sha256(raw).hexdigest()[:32]
+    for number, part in enumerate(email.walk()):
+        if part.is_multipart():
+            part.set_boundary(f"=_pollwatch_{seed}_{number}_=")
+
+
 def to_rfc822(raw: bytes, limits: Limits) -> tuple[bytes, tuple[Defect, ...]]:
     """MIME bytes equivalent to an Outlook message, and what was lost on the way."""
     import extract_msg  # imported here: it is slow to import and rarely needed
@@ -53,7 +64,9 @@ def to_rfc822(raw: bytes, limits: Limits) -> tuple[bytes, tuple[Defect, ...]]:
     except Exception as exc:  # a third-party binary parser: any failure is "unreadable"
         raise ContainerError(f"Outlook .msg unreadable: {exc}", code="msg.unreadable") from exc
     try:
-        converted = _complete(msg.asEmailMessage(), msg).as_bytes(policy=compat32)
+        email = _complete(msg.asEmailMessage(), msg)
+        _fix_boundaries(email, raw)
+        converted = email.as_bytes(policy=compat32)
     except Exception as exc:  # same boundary: conversion of hostile content
         raise ContainerError(f"Outlook .msg not convertible: {exc}", code="msg.convert") from exc
     finally:

@@ -113,6 +113,7 @@ def _report(unwrapped: Unwrapped, *, headers_available: bool) -> ReportSection:
 
 _FIELD = re.compile(r"^([^:\s][^:\r\n]{0,200}?)[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.MULTILINE)
 _BLANK_LINE = re.compile(rb"\n\r?\n")
+_FOLD = re.compile(r"\r?\n[ \t]+")  # as pollwatch.parse.headers.unfold
 _FIRST_FIELD = re.compile(rb"^(?:[!-9;-~]{1,200}[ \t]*:|From )")
 
 
@@ -127,29 +128,17 @@ def parse_headers(raw: bytes, limits: Limits, *, decode_words: bool = True) -> P
     """
     if is_outlook_msg(raw):
         return parse_message(raw, limits)
-    block = _header_block(raw, limits)
+    block = _FOLD.sub(" ", _header_block(raw, limits))  # unfold every field in one pass
     defects: list[Defect] = []
     headers: list[Header] = []
     for name, value in _FIELD.findall(block):
         if not decode_words and value.isascii():
-            headers.append(Header(name, _unfold(value) if "\n" in value else value.strip()))
+            headers.append(Header(name, value.strip()))
             continue
         text, found = decode_value(value, name)
         headers.append(Header(name, text))
         defects.extend(found)
     return _header_record(raw, tuple(headers), defects)
-
-
-def _unfold(value: str) -> str:
-    """:func:`~pollwatch.parse.headers.unfold` without a regex (every continuation
-    line of a matched field starts with white space)."""
-    if "\n" not in value:
-        return value.strip()
-    lines = value.split("\n")
-    lines[0] = lines[0].rstrip("\r")
-    for number in range(1, len(lines)):
-        lines[number] = lines[number].rstrip("\r").lstrip(" \t")
-    return " ".join(lines).strip()
 
 
 def _header_block(raw: bytes, limits: Limits) -> str:
