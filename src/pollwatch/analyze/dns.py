@@ -35,6 +35,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -368,6 +369,7 @@ def _read_snapshot(path: Path) -> Snapshot:
 _PSL: Any = None
 
 
+@functools.lru_cache(maxsize=65_536)
 def organisational_domain(domain: str) -> str:
     """The registrable domain per the public-suffix list (RFC 7489 section 3.2).
 

@@ -79,6 +79,8 @@ class IdentityRegistry:
 
     def __init__(self, identities: Iterable[Identity]) -> None:
         self.identities: tuple[Identity, ...] = tuple(identities)
+        self.lookalikes: dict[str, tuple[Identity, str, str] | None] = {}
+        self.display_names: dict[str, tuple[tuple[Identity, str], ...]] = {}
         self._owner: dict[str, Identity] = {}
         for ident in self.identities:
             for domain in ident.domains:
@@ -362,8 +364,23 @@ def lookalike(candidate: str, protected: str) -> str | None:
 
 
 def find_lookalike(domain: str, registry: IdentityRegistry) -> tuple[Identity, str, str] | None:
-    """(identity, its domain, technique) that ``domain`` imitates, if any."""
+    """(identity, its domain, technique) that ``domain`` imitates, if any.
+
+    Remembered per registry: a campaign repeats its domains, and the check
+    compares against every protected domain.
+    """
     name = domain.lower().rstrip(".")
+    if name not in registry.lookalikes:
+        if len(registry.lookalikes) >= _LOOKALIKE_CACHE:
+            registry.lookalikes.clear()
+        registry.lookalikes[name] = _find_lookalike(name, registry)
+    return registry.lookalikes[name]
+
+
+_LOOKALIKE_CACHE = 65_536
+
+
+def _find_lookalike(name: str, registry: IdentityRegistry) -> tuple[Identity, str, str] | None:
     if registry.owner(name) is not None:
         return None
     for ident in registry.identities:
@@ -379,6 +396,16 @@ def find_lookalike(domain: str, registry: IdentityRegistry) -> tuple[Identity, s
 # ------------------------------------------------------------------ the checks
 
 
+def _named_identities(display: str, registry: IdentityRegistry) -> tuple[tuple[Identity, str], ...]:
+    """The identities a display name names, with the alias matched (remembered per registry)."""
+    if display not in registry.display_names:
+        if len(registry.display_names) >= _LOOKALIKE_CACHE:
+            registry.display_names.clear()
+        matches = ((ident, display_name_match(display, ident)) for ident in registry.identities)
+        registry.display_names[display] = tuple((i, a) for i, a in matches if a)
+    return registry.display_names[display]
+
+
 def _domain_of(address: str | None) -> str | None:
     if not address or "@" not in address:
         return None
@@ -388,9 +415,9 @@ def _domain_of(address: str | None) -> str | None:
 def _claims(sender: Address, registry: IdentityRegistry) -> list[Impersonation]:
     found: list[Impersonation] = []
     domain = sender.domain.lower()
-    for ident in registry.identities:
-        alias = display_name_match(sender.display, ident) if sender.display else None
-        if alias and registry.owner(domain) is not ident and not _same_org(domain, ident):
+    named = _named_identities(sender.display, registry) if sender.display else ()
+    for ident, alias in named:
+        if registry.owner(domain) is not ident and not _same_org(domain, ident):
             found.append(
                 Impersonation(
                     ident.name,
