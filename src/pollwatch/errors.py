@@ -7,13 +7,14 @@
     ├── ConfigError                     exit 3   a settings or rule file is invalid
     ├── StoreError                      exit 4   the catalogue cannot be opened or migrated
     └── ItemError                       (never reaches the CLI: recorded per message)
-        ├── ContainerError                       a file or archive cannot be read
-        │   └── ArchiveLimitError                zip bomb, too many entries, too deep
+        ├── ContainerError                       a file cannot be read (Outlook .msg)
         ├── MessageLimitError                    message, header block or parts too large
         └── NotAMessageError                     bytes that are not an email at all
 
 ``ItemError`` and its children are turned into recorded ``IngestError`` values
 by the one broad handler in :mod:`pollwatch.pipeline`; a batch never stops on them.
+Problems found while reading containers (zip bombs, unreadable files) are
+yielded as ``IngestError`` values by :mod:`pollwatch.intake` directly.
 """
 
 from __future__ import annotations
@@ -51,10 +52,6 @@ class ItemError(PollwatchError):
 
 class ContainerError(ItemError):
     code = "container.unreadable"
-
-
-class ArchiveLimitError(ContainerError):
-    code = "archive.limit"
 
 
 class MessageLimitError(ItemError):

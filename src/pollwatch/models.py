@@ -14,7 +14,6 @@ from typing import Literal
 import msgspec
 
 ContainerKind = Literal["eml", "mbox", "maildir", "msg", "zip", "stdin", "attachment"]
-ReportKind = Literal["attachment", "inline"]
 
 
 class Defect(msgspec.Struct, frozen=True):
@@ -107,18 +106,6 @@ class RecoveredFields(msgspec.Struct, frozen=True):
     subject: str | None = None
     to: str | None = None
     body: str = ""
-
-
-class ReportInfo(msgspec.Struct, frozen=True):
-    """How a message reached us when a person reported it by forwarding."""
-
-    kind: ReportKind | None = None
-    reporter: str | None = None  # the person who forwarded it (innermost forward)
-    reported_at: datetime | None = None
-    headers_available: bool = True
-    wrapper_sha256: tuple[str, ...] = ()  # forwards around the original, innermost first
-    reporters: tuple[str, ...] = ()  # every forwarder, innermost first
-    recovered: RecoveredFields | None = None
 
 
 class IngestError(msgspec.Struct, frozen=True):

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import signal
 import sqlite3
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +11,7 @@ import pytest
 from pollwatch.config import DEFAULT_LIMITS
 from pollwatch.pipeline.ingest import ingest
 from pollwatch.store import Catalogue
+from support.catalogue import catalogue_content, ingest_command, kill_ingest_midway
 from support.corpora import corpus_folder
 
 pytestmark = pytest.mark.corpus
@@ -31,19 +29,6 @@ def _accounted(db: Path) -> set[str]:
     return paths
 
 
-def _content(db: Path) -> list[list[tuple[object, ...]]]:
-    con = sqlite3.connect(db)
-    tables = [
-        list(con.execute("SELECT sha256, status, error_code FROM messages ORDER BY 1")),
-        list(con.execute("SELECT message_sha256, source_path, position, item_sha256, reporter"
-                         " FROM sightings ORDER BY 1, 2, 3")),
-        list(con.execute("SELECT source_path, position, code FROM failures ORDER BY 1, 2, 3")),
-        list(con.execute("SELECT sha256 FROM blobs ORDER BY 1")),
-    ]
-    con.close()
-    return tables
-
-
 @pytest.mark.parametrize(
     ("archive", "member"),
     [("phishing_pot-dev.tar.xz", "phishing_pot/email"),
@@ -55,39 +40,23 @@ def test_every_corpus_file_is_accounted_for_and_a_rerun_adds_nothing(
     folder = corpus_folder(archive, member, corpora_root)
     with Catalogue(tmp_path / "p.db") as catalogue:
         first = ingest([str(folder)], catalogue, DEFAULT_LIMITS)
-        before = _content(tmp_path / "p.db")
+        before = catalogue_content(tmp_path / "p.db")
         second = ingest([str(folder)], catalogue, DEFAULT_LIMITS)
     files = _files(folder)
     assert first.new + first.duplicate + first.failed == len(files)
     assert _accounted(tmp_path / "p.db") == files
     assert all(error.reason for error in first.errors)
     assert second.new == 0 and second.duplicate + second.failed == len(files)
-    assert _content(tmp_path / "p.db") == before
-
-
-def _sightings(db: Path) -> int:
-    try:
-        con = sqlite3.connect(db, timeout=1)
-        try:
-            return int(con.execute("SELECT count(*) FROM sightings").fetchone()[0])
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return 0
+    assert catalogue_content(tmp_path / "p.db") == before
 
 
 def test_killed_corpus_run_resumes_to_the_same_catalogue(
     corpora_root: Path, tmp_path: Path
 ) -> None:
     folder = corpus_folder("spamassassin-dev.tar.xz", "spamassassin_public_corpus", corpora_root)
-    command = [sys.executable, "-m", "pollwatch", "ingest", str(folder), "--format", "json", "--db"]
-    subprocess.run([*command, str(tmp_path / "whole.db")], check=True, capture_output=True)
+    whole = tmp_path / "whole.db"
+    subprocess.run(ingest_command(folder, whole), check=True, capture_output=True)
     killed = tmp_path / "killed.db"
-    process = subprocess.Popen([*command, str(killed)], stdout=subprocess.DEVNULL)
-    while _sightings(killed) < 500 and process.poll() is None:
-        time.sleep(0.01)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert 0 < _sightings(killed) < len(_files(folder))
-    subprocess.run([*command, str(killed)], check=True, capture_output=True)
-    assert _content(killed) == _content(tmp_path / "whole.db")
+    assert 0 < kill_ingest_midway(folder, killed, after=500) < len(_files(folder))
+    subprocess.run(ingest_command(folder, killed), check=True, capture_output=True)
+    assert catalogue_content(killed) == catalogue_content(whole)

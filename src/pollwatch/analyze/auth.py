@@ -45,6 +45,7 @@ from pollwatch.analyze.auth_headers import (
 from pollwatch.analyze.dns import GLOBAL_DNS_LOCK, DnsSource, DnsTempError, organisational_domain
 from pollwatch.analyze.record import AuthResult, AuthSection, PathSection
 from pollwatch.models import ParsedMessage
+from pollwatch.parse.headers import address_domain
 
 __all__ = [
     "AuthMode",
@@ -218,13 +219,6 @@ def _instance(text: str | None) -> int:
     return int(text) if text and text.isdigit() else 0
 
 
-def _addr_domain(address: str | None) -> str | None:
-    if not address:
-        return None
-    domain = address.strip().strip("<>").rpartition("@")[2].lower().rstrip(".")
-    return domain or None
-
-
 def spf_verdict(ip: str, sender: str, helo: str, dns: DnsSource) -> tuple[str, str]:
     """pyspf's (result, explanation) for one identity, asking ``dns``."""
     import spf
@@ -261,7 +255,7 @@ def verify_spf(
         out.append(
             AuthResult(
                 result,
-                domain=_addr_domain(sender),
+                domain=address_domain(sender),
                 source="verified",
                 trusted=True,
                 detail=f"smtp.mailfrom: {why}",

@@ -45,6 +45,7 @@ from pollwatch.analyze.dns import organisational_domain
 from pollwatch.analyze.record import AuthSection, Impersonation
 from pollwatch.errors import ConfigError
 from pollwatch.models import Address, ParsedMessage
+from pollwatch.parse.headers import address_domain
 
 IdentityKind = Literal[
     "election_authority",
@@ -371,13 +372,13 @@ def find_lookalike(domain: str, registry: IdentityRegistry) -> tuple[Identity, s
     """
     name = domain.lower().rstrip(".")
     if name not in registry.lookalikes:
-        if len(registry.lookalikes) >= _LOOKALIKE_CACHE:
+        if len(registry.lookalikes) >= _MEMO_LIMIT:
             registry.lookalikes.clear()
         registry.lookalikes[name] = _find_lookalike(name, registry)
     return registry.lookalikes[name]
 
 
-_LOOKALIKE_CACHE = 65_536
+_MEMO_LIMIT = 65_536
 
 
 def _find_lookalike(name: str, registry: IdentityRegistry) -> tuple[Identity, str, str] | None:
@@ -399,17 +400,11 @@ def _find_lookalike(name: str, registry: IdentityRegistry) -> tuple[Identity, st
 def _named_identities(display: str, registry: IdentityRegistry) -> tuple[tuple[Identity, str], ...]:
     """The identities a display name names, with the alias matched (remembered per registry)."""
     if display not in registry.display_names:
-        if len(registry.display_names) >= _LOOKALIKE_CACHE:
+        if len(registry.display_names) >= _MEMO_LIMIT:
             registry.display_names.clear()
         matches = ((ident, display_name_match(display, ident)) for ident in registry.identities)
         registry.display_names[display] = tuple((i, a) for i, a in matches if a)
     return registry.display_names[display]
-
-
-def _domain_of(address: str | None) -> str | None:
-    if not address or "@" not in address:
-        return None
-    return address.strip().strip("<>").rpartition("@")[2].lower().rstrip(".") or None
 
 
 def _claims(sender: Address, registry: IdentityRegistry) -> list[Impersonation]:
@@ -503,7 +498,7 @@ def _divergence(parsed: ParsedMessage, target: str, protected: bool) -> list[Imp
                 )
             )
             break
-    bounce = _domain_of(parsed.return_path)
+    bounce = address_domain(parsed.return_path)
     bounce_org = organisational_domain(bounce) if bounce else None
     if bounce and bounce_org != org and bounce_org not in MAILER_ORGS:
         found.append(
@@ -570,7 +565,7 @@ def find_impersonation(
     fields = [
         ("from", from_domain),
         *(("reply-to", r.domain.lower()) for r in parsed.reply_to),
-        ("return-path", _domain_of(parsed.return_path)),
+        ("return-path", address_domain(parsed.return_path)),
     ]
     found += _lookalikes(fields, identities)
     if auth is not None:

@@ -60,7 +60,7 @@ class _Bodies:
         self.attachments: list[Attachment] = []
 
     def collect(self, message: Message, limits: Limits, defects: list[Defect]) -> None:
-        for index, (part, _depth) in enumerate(mime.walk_parts(message, limits)):
+        for index, part in enumerate(mime.walk_parts(message, limits)):
             self._take(part, f"part {index}", defects)
 
     def _take(self, part: Message, where: str, defects: list[Defect]) -> None:

@@ -89,6 +89,13 @@ def parse_addresses(value: str | None) -> tuple[Address, ...]:
     return tuple(found)
 
 
+def address_domain(address: str | None) -> str | None:
+    """The lower-case domain of a mailbox (``<a@B.example.>`` -> ``b.example``), or None."""
+    if not address or "@" not in address:
+        return None
+    return address.strip().strip("<>").rpartition("@")[2].lower().rstrip(".") or None
+
+
 def parse_date(value: str | None) -> tuple[datetime | None, tuple[Defect, ...]]:
     """An aware UTC datetime from a Date-like header; naive dates are taken as UTC."""
     if not value:

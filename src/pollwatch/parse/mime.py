@@ -91,8 +91,8 @@ def load(raw: bytes, limits: Limits) -> Message:
         raise MessageLimitError("MIME nesting too deep to parse", code="mime.too_deep") from exc
 
 
-def walk_parts(message: Message, limits: Limits) -> Iterator[tuple[Message, int]]:
-    """Leaf parts with their depth, depth-first, without recursion.
+def walk_parts(message: Message, limits: Limits) -> Iterator[Message]:
+    """Leaf parts, depth-first, without recursion.
 
     Embedded ``message/rfc822`` parts are yielded as leaves, not entered: a
     forwarded original is analysed as its own message.
@@ -109,7 +109,7 @@ def walk_parts(message: Message, limits: Limits) -> Iterator[tuple[Message, int]
             children = [c for c in payload if isinstance(c, Message)] if payload else []
             stack.extend((child, depth + 1) for child in reversed(children))
         else:
-            yield part, depth
+            yield part
 
 
 def safe_filename(name: str | None) -> str:

@@ -280,7 +280,3 @@ OPERATORS: dict[str, OpSpec] = {
         OpSpec("lte", _NUM, "number", _numeric(lambda v, b: v <= b), "Less or equal."),
     )
 }  # fmt: skip
-
-
-def compile_condition(op: str, value: object) -> Matcher:
-    return OPERATORS[op].compile(value)

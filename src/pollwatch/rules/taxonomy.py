@@ -157,6 +157,3 @@ SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
 
 CONTENT_CATEGORIES: tuple[str, ...] = tuple(n for n, c in CATEGORIES.items() if c.content)
 ELECTION_CATEGORIES: tuple[str, ...] = tuple(n for n, c in CATEGORIES.items() if c.election)
-
-# rule folders that belong to each category (flat folders by kind)
-FOLDER_OF: dict[str, str] = {name: name.replace(".", "_") for name in CATEGORIES}

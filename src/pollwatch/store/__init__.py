@@ -207,9 +207,6 @@ class Catalogue:
         tables = ("sources", "blobs", "messages", "sightings", "failures", "runs")
         return {t: int(self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables}
 
-    def message_shas(self) -> list[str]:
-        return [row[0] for row in self.db.execute("SELECT sha256 FROM messages ORDER BY sha256")]
-
     def failure_reasons(self) -> dict[str, int]:
         rows = self.db.execute("SELECT code, count(*) FROM failures GROUP BY code ORDER BY code")
         parsed = self.db.execute(

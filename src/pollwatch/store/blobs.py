@@ -20,9 +20,6 @@ class BlobStore:
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def has(self, sha256: str) -> bool:
-        return self.path_for(sha256).is_file()
-
     def put(self, data: bytes, sha256: str | None = None) -> str:
         """Store ``data`` (idempotent) and return its SHA-256."""
         digest = sha256 or hashlib.sha256(data).hexdigest()
