@@ -25,13 +25,16 @@ CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 from pollwatch.config import DEFAULT_LIMITS
+from pollwatch.pipeline.job import IngestJob
 from pollwatch.pipeline.executors import make_executor
 from pollwatch.pipeline.ingest import ingest
 from pollwatch.store import Catalogue
+
+JOB = IngestJob(DEFAULT_LIMITS)
 folder, db, workers = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 with Catalogue(db) as catalogue:
     start = time.perf_counter()
-    summary = ingest([folder], catalogue, DEFAULT_LIMITS, make_executor(workers))
+    summary = ingest([folder], catalogue, JOB, make_executor(workers))
     seconds = time.perf_counter() - start
 peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)

@@ -11,9 +11,11 @@ from pollwatch.config import Limits
 from pollwatch.intake import RawItem, iter_items
 from pollwatch.models import SourceRef
 from pollwatch.pipeline.ingest import process_item
+from pollwatch.pipeline.job import IngestJob
 from support.messages import simple_message
 
 LIMITS = Limits(max_message_bytes=1_000_000, max_mime_parts=200, max_mime_depth=20)
+JOB = IngestJob(LIMITS)
 SEED = simple_message()
 
 # Pieces real hostile mail is made of, so the fuzzer reaches the MIME paths.
@@ -29,7 +31,7 @@ FRAGMENTS = st.sampled_from([
 
 def _run(data: bytes) -> None:
     for item in iter_items(["-"], LIMITS, stdin=io.BytesIO(data)):
-        outcome = process_item(item, LIMITS)
+        outcome = process_item(item, JOB)
         assert outcome.source is not None
         if isinstance(item, RawItem):
             assert outcome.message is not None  # bytes that were read are never lost
@@ -56,5 +58,5 @@ def test_mutated_real_message_never_raises(position: int, noise: bytes) -> None:
 
 def test_processing_never_raises_on_truncations() -> None:
     for cut in range(0, len(SEED), 7):
-        outcome = process_item(RawItem(SEED[:cut], SourceRef("t", "eml")), LIMITS)
+        outcome = process_item(RawItem(SEED[:cut], SourceRef("t", "eml")), JOB)
         assert outcome.message is not None or outcome.failure is not None

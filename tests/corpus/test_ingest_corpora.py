@@ -10,9 +10,12 @@ import pytest
 
 from pollwatch.config import DEFAULT_LIMITS
 from pollwatch.pipeline.ingest import ingest
+from pollwatch.pipeline.job import IngestJob
 from pollwatch.store import Catalogue
 from support.catalogue import catalogue_content, ingest_command, kill_ingest_midway
 from support.corpora import corpus_folder
+
+JOB = IngestJob(DEFAULT_LIMITS)
 
 pytestmark = pytest.mark.corpus
 
@@ -39,9 +42,9 @@ def test_every_corpus_file_is_accounted_for_and_a_rerun_adds_nothing(
 ) -> None:
     folder = corpus_folder(archive, member, corpora_root)
     with Catalogue(tmp_path / "p.db") as catalogue:
-        first = ingest([str(folder)], catalogue, DEFAULT_LIMITS)
+        first = ingest([str(folder)], catalogue, JOB)
         before = catalogue_content(tmp_path / "p.db")
-        second = ingest([str(folder)], catalogue, DEFAULT_LIMITS)
+        second = ingest([str(folder)], catalogue, JOB)
     files = _files(folder)
     assert first.new + first.duplicate + first.failed == len(files)
     assert _accounted(tmp_path / "p.db") == files

@@ -6,12 +6,15 @@ from pollwatch.config import DEFAULT_LIMITS
 from pollwatch.intake.containers import RawItem
 from pollwatch.models import SourceRef
 from pollwatch.pipeline.ingest import Outcome, process_item
+from pollwatch.pipeline.job import IngestJob
 from support.messages import forward_as_attachment, simple_message
 from support.outlook_msg import build_msg
 
+JOB = IngestJob(DEFAULT_LIMITS)
+
 
 def _process(raw: bytes) -> Outcome:
-    return process_item(RawItem(raw, SourceRef("/reports/x.eml", "eml")), DEFAULT_LIMITS)
+    return process_item(RawItem(raw, SourceRef("/reports/x.eml", "eml")), JOB)
 
 
 def test_forward_with_rfc822_attachment_yields_the_original_byte_for_byte() -> None:

@@ -12,10 +12,13 @@ from pollwatch.config import DEFAULT_LIMITS
 from pollwatch.errors import StoreError
 from pollwatch.pipeline.executors import ProcessExecutor
 from pollwatch.pipeline.ingest import ingest
+from pollwatch.pipeline.job import IngestJob
 from pollwatch.store import Catalogue
 from pollwatch.store.schema import LATEST
 from support.catalogue import catalogue_content, ingest_command, kill_ingest_midway
 from support.messages import forward_as_attachment, simple_message
+
+JOB = IngestJob(DEFAULT_LIMITS)
 
 
 def _corpus(folder: Path, count: int) -> Path:
@@ -31,9 +34,9 @@ def test_second_ingest_adds_nothing(tmp_path: Path) -> None:
     folder = _corpus(tmp_path / "in", 5)
     (folder / "junk.bin").write_bytes(b"\x00\xff" * 50)
     with Catalogue(tmp_path / "p.db") as catalogue:
-        first = ingest([str(folder)], catalogue, DEFAULT_LIMITS)
+        first = ingest([str(folder)], catalogue, JOB)
         before = catalogue_content(tmp_path / "p.db")
-        second = ingest([str(folder)], catalogue, DEFAULT_LIMITS)
+        second = ingest([str(folder)], catalogue, JOB)
     assert (first.new, first.duplicate, first.failed) == (5, 0, 1)
     assert (second.new, second.duplicate, second.failed) == (0, 5, 1)
     assert catalogue_content(tmp_path / "p.db") == before
@@ -47,7 +50,7 @@ def test_every_item_is_accounted_for_with_reasons(tmp_path: Path) -> None:
     with zipfile.ZipFile(folder / "evil.zip", "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("bomb.eml", b"From: a@b.example\r\n\r\n" + b"\0" * (20 * 1024 * 1024))
     with Catalogue(tmp_path / "p.db") as catalogue:
-        summary = ingest([str(folder)], catalogue, DEFAULT_LIMITS)
+        summary = ingest([str(folder)], catalogue, JOB)
         reasons = catalogue.failure_reasons()
     assert (summary.new, summary.duplicate, summary.failed) == (2, 1, 3)
     assert summary.failed_by_code == {
@@ -61,7 +64,7 @@ def test_blobs_are_content_addressed_and_read_only(tmp_path: Path) -> None:
     raw = simple_message()
     (tmp_path / "a.eml").write_bytes(forward_as_attachment(raw))
     with Catalogue(tmp_path / "p.db") as catalogue:
-        ingest([str(tmp_path / "a.eml")], catalogue, DEFAULT_LIMITS)
+        ingest([str(tmp_path / "a.eml")], catalogue, JOB)
         digest = hashlib.sha256(raw).hexdigest()
         assert catalogue.blobs.get(digest) == raw
         assert catalogue.blobs.verify(digest)
@@ -75,9 +78,9 @@ def test_blobs_are_content_addressed_and_read_only(tmp_path: Path) -> None:
 def test_process_pool_gives_the_same_catalogue_as_serial(tmp_path: Path) -> None:
     folder = _corpus(tmp_path / "in", 40)
     with Catalogue(tmp_path / "serial.db") as catalogue:
-        ingest([str(folder)], catalogue, DEFAULT_LIMITS)
+        ingest([str(folder)], catalogue, JOB)
     with Catalogue(tmp_path / "pool.db") as catalogue:
-        ingest([str(folder)], catalogue, DEFAULT_LIMITS, ProcessExecutor(2))
+        ingest([str(folder)], catalogue, JOB, ProcessExecutor(2))
     assert catalogue_content(tmp_path / "serial.db") == catalogue_content(tmp_path / "pool.db")
 
 
@@ -101,10 +104,10 @@ def test_a_grown_mbox_adds_only_its_new_messages(tmp_path: Path) -> None:
     separator = b"From reporter@example.edu Wed Oct 21 09:15:00 2020\n"
     box.write_bytes(separator + simple_message(subject="first") + b"\n")
     with Catalogue(tmp_path / "p.db") as catalogue:
-        first = ingest([str(box)], catalogue, DEFAULT_LIMITS)
+        first = ingest([str(box)], catalogue, JOB)
         with box.open("ab") as handle:
             handle.write(separator + simple_message(subject="second") + b"\n")
-        second = ingest([str(box)], catalogue, DEFAULT_LIMITS)
+        second = ingest([str(box)], catalogue, JOB)
         versions = catalogue.counts()["sources"]
     assert (first.new, second.new, second.duplicate) == (1, 1, 1)
     assert versions == 2  # each version of the file is on record with its hash

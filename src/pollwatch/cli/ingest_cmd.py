@@ -19,11 +19,15 @@ from pollwatch.cli.output import (
     stderr,
     stdout,
 )
-from pollwatch.config import DEFAULT_LIMITS
+from pollwatch.config import DEFAULT_LIMITS, DEFAULT_SETTINGS, load_settings
+from pollwatch.errors import PollwatchError, UsageError
 from pollwatch.models import IngestSummary
 from pollwatch.pipeline.executors import make_executor
 from pollwatch.pipeline.ingest import Outcome, Tally, ingest
+from pollwatch.pipeline.job import AnalysisSpec, IngestJob
 from pollwatch.store import Catalogue
+
+DEFAULT_JOB = IngestJob(DEFAULT_LIMITS)
 
 
 def register(app: typer.Typer) -> None:
@@ -40,18 +44,49 @@ def ingest_command(
     workers: Annotated[
         int, typer.Option(help="Worker processes: 1 runs in this process, 0 uses every core.")
     ] = 1,
+    analyze: Annotated[
+        bool, typer.Option(help="Analyse each new message and place it in a campaign.")
+    ] = True,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="A TOML settings file (see docs/path.md).")
+    ] = None,
+    mmdb: Annotated[
+        list[Path] | None, typer.Option(help="A MaxMind-format .mmdb file to consult.")
+    ] = None,
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(help="Re-verify authentication by replaying this DNS snapshot."),
+    ] = None,
 ) -> None:
-    """Read messages, unwrap forwarded reports, and store them as evidence."""
-    summary = run_ingest(paths, db, workers, show_progress=output is Format.table)
+    """Read messages, unwrap forwarded reports, store them as evidence, analyse
+    them and assign them to campaigns."""
+    try:
+        job = IngestJob(DEFAULT_LIMITS, _spec(config, mmdb or [], snapshot) if analyze else None)
+    except PollwatchError as exc:
+        typer.echo(f"pollwatch: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from exc
+    summary = run_ingest(paths, db, workers, show_progress=output is Format.table, job=job)
     print_summary(summary, output)
     if summary.new + summary.duplicate == 0 and summary.failed:
         raise typer.Exit(1)
 
 
-def run_ingest(paths: list[str], db: Path, workers: int, show_progress: bool) -> IngestSummary:
+def _spec(config: Path | None, mmdb: list[Path], snapshot: Path | None) -> AnalysisSpec:
+    settings = load_settings(config) if config else DEFAULT_SETTINGS
+    if snapshot is not None and not snapshot.is_file():
+        raise UsageError(f"--snapshot {snapshot}: no such file")
+    return AnalysisSpec(
+        settings, tuple(str(p.resolve()) for p in mmdb),
+        str(snapshot.resolve()) if snapshot else None,
+    )  # fmt: skip
+
+
+def run_ingest(
+    paths: list[str], db: Path, workers: int, show_progress: bool, job: IngestJob = DEFAULT_JOB
+) -> IngestSummary:
     with Catalogue(db) as catalogue:
         if not (show_progress and stderr.is_terminal):
-            return ingest(paths, catalogue, DEFAULT_LIMITS, make_executor(workers))
+            return ingest(paths, catalogue, job, make_executor(workers))
         with _progress() as progress:
             task = progress.add_task("ingesting", total=None)
 
@@ -61,7 +96,7 @@ def run_ingest(paths: list[str], db: Path, workers: int, show_progress: bool) ->
                     description=f"{tally.new} new, {tally.duplicate} dup, {tally.failed} failed",
                 )
 
-            return ingest(paths, catalogue, DEFAULT_LIMITS, make_executor(workers), advance)
+            return ingest(paths, catalogue, job, make_executor(workers), advance)
 
 
 def _progress() -> Progress:

@@ -13,26 +13,21 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Protocol, TypeVar
 
-from pollwatch.config import Limits
-
 In = TypeVar("In")
 Out = TypeVar("Out")
+P = TypeVar("P")  # what every call also receives (limits, settings): picklable
 
 
 class Executor(Protocol):
-    def map(
-        self, fn: Callable[[In, Limits], Out], items: Iterable[In], limits: Limits
-    ) -> Iterator[Out]: ...
+    def map(self, fn: Callable[[In, P], Out], items: Iterable[In], params: P) -> Iterator[Out]: ...
 
 
 class SerialExecutor:
     """Everything in this process: the default for small batches and for tests."""
 
-    def map(
-        self, fn: Callable[[In, Limits], Out], items: Iterable[In], limits: Limits
-    ) -> Iterator[Out]:
+    def map(self, fn: Callable[[In, P], Out], items: Iterable[In], params: P) -> Iterator[Out]:
         for item in items:
-            yield fn(item, limits)
+            yield fn(item, params)
 
 
 class ProcessExecutor:
@@ -47,22 +42,20 @@ class ProcessExecutor:
         self.chunksize = chunksize
         self.window = self.workers * 4
 
-    def map(
-        self, fn: Callable[[In, Limits], Out], items: Iterable[In], limits: Limits
-    ) -> Iterator[Out]:
+    def map(self, fn: Callable[[In, P], Out], items: Iterable[In], params: P) -> Iterator[Out]:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
             pending: deque[Future[list[Out]]] = deque()
             for chunk in _chunks(items, self.chunksize):
-                pending.append(pool.submit(_run_chunk, fn, chunk, limits))
+                pending.append(pool.submit(_run_chunk, fn, chunk, params))
                 if len(pending) >= self.window:
                     yield from pending.popleft().result()
             while pending:
                 yield from pending.popleft().result()
 
 
-def _run_chunk(fn: Callable[[In, Limits], Out], chunk: list[In], limits: Limits) -> list[Out]:
-    return [fn(item, limits) for item in chunk]
+def _run_chunk(fn: Callable[[In, P], Out], chunk: list[In], params: P) -> list[Out]:
+    return [fn(item, params) for item in chunk]
 
 
 def _chunks(items: Iterable[In], size: int) -> Iterator[list[In]]:

@@ -15,12 +15,19 @@ from pathlib import Path
 
 import msgspec
 
-from pollwatch.config import Limits
 from pollwatch.intake import RawItem, iter_items
 from pollwatch.intake.containers import Item
 from pollwatch.intake.unwrap import Unwrapped, peel_reports
 from pollwatch.models import IngestError, IngestSummary, ParsedMessage, SourceRef
+from pollwatch.pipeline.analyze import failed
 from pollwatch.pipeline.executors import Executor, SerialExecutor
+from pollwatch.pipeline.job import (
+    AnalysisSpec,
+    IngestJob,
+    StoredAnalysis,
+    analyse_for_store,
+    encode_analysis,
+)
 from pollwatch.store import Catalogue, MessageRow, SightingRow
 
 BATCH_SIZE = 256
@@ -40,6 +47,7 @@ class Outcome(msgspec.Struct, frozen=True):
     sighting: SightingRow | None = None
     wrappers: tuple[bytes, ...] = ()  # raw forwards around the message, innermost first
     failure: IngestError | None = None
+    analysis: StoredAnalysis | None = None
     known: bool = False  # stored by an earlier run: nothing to write
     known_error: IngestError | None = None
 
@@ -66,14 +74,14 @@ class Known(msgspec.Struct, frozen=True):
     error: IngestError | None = None
 
 
-def process_item(item: Item | Known, limits: Limits) -> Outcome:
-    """Parse and unwrap one item. Never raises: failures become data."""
+def process_item(item: Item | Known, job: IngestJob) -> Outcome:
+    """Parse, unwrap and analyse one item. Never raises: failures become data."""
     if isinstance(item, Known):
         return Outcome(source=item.source, known=True, known_error=item.error)
     if isinstance(item, IngestError):
         return Outcome(source=item.source, failure=item)
     try:
-        return _process_raw(item, limits)
+        return _process_raw(item, job)
     except Exception as exc:  # the one broad handler: a bug must not lose the message
         sha256 = sha256_hex(item.raw)
         row = MessageRow(
@@ -83,14 +91,29 @@ def process_item(item: Item | Known, limits: Limits) -> Outcome:
         return Outcome(item.source, row, sighting)
 
 
-def _process_raw(item: RawItem, limits: Limits) -> Outcome:
-    peeled = peel_reports(item.raw, limits)
+def _process_raw(item: RawItem, job: IngestJob) -> Outcome:
+    peeled = peel_reports(item.raw, job.limits)
+    analysis = None
     if peeled.parsed is None:
         code, reason = peeled.error or ("message.failed", "")
         row = MessageRow(sha256_hex(peeled.raw), peeled.raw, "failed", code, reason)
     else:
         row = _parsed_row(peeled.parsed, peeled.raw, peeled.forward)
-    return _outcome(item, row, peeled.forward, peeled.wrappers)
+        if job.analysis is not None:
+            analysis = _analyse(peeled.parsed, peeled.raw, peeled.forward, item, job.analysis)
+    outcome = _outcome(item, row, peeled.forward, peeled.wrappers)
+    return msgspec.structs.replace(outcome, analysis=analysis)
+
+
+def _analyse(
+    parsed: ParsedMessage, raw: bytes, forward: Unwrapped, item: RawItem, spec: AnalysisSpec
+) -> StoredAnalysis:
+    """The stored analysis; a failure is kept as a record with ``errors`` (no features)."""
+    try:
+        return analyse_for_store(parsed, raw, forward, item.source, spec)
+    except Exception as exc:  # an analysis bug must not lose the message
+        reason = f"internal.error: {type(exc).__name__}: {exc}"[:500]
+        return StoredAnalysis(encode_analysis(failed(item.source, parsed.sha256, reason)), None)
 
 
 def _parsed_row(parsed: ParsedMessage, raw: bytes, unwrapped: Unwrapped) -> MessageRow:
@@ -146,19 +169,21 @@ class Tally:
 def ingest(
     paths: Iterable[str],
     catalogue: Catalogue,
-    limits: Limits,
+    job: IngestJob,
     executor: Executor | None = None,
     on_item: Callable[[Outcome, Tally], None] | None = None,
     command: str = "ingest",
 ) -> IngestSummary:
     """Ingest every message under ``paths`` into ``catalogue``; returns the summary."""
     executor = executor or SerialExecutor()
-    run_id = catalogue.start_run(command)
+    dns = job.analysis.dns_label if job.analysis else None
+    run_id = catalogue.start_run(command, dns)
     tally = Tally()
     sources = _SourceRecorder(catalogue, run_id)
     batch: list[Outcome] = []
-    items = _skip_known(iter_items(paths, limits, exclude=catalogue.own_files()), catalogue)
-    for outcome in executor.map(process_item, items, limits):
+    found = iter_items(paths, job.limits, exclude=catalogue.own_files())
+    items = _skip_known(found, catalogue)
+    for outcome in executor.map(process_item, items, job):
         sources.record(outcome.source.path)
         batch.append(outcome)
         if len(batch) >= BATCH_SIZE:
@@ -181,7 +206,8 @@ def _flush(
     sightings = [o.sighting for o in batch if o.sighting is not None]
     failures = [o.failure for o in batch if o.failure is not None]
     wrappers = [w for o in batch for w in o.wrappers]
-    new = catalogue.write_batch(messages, sightings, failures, wrappers, run_id)
+    analyses = [(o.message.sha256, o.analysis) for o in batch if o.message and o.analysis]
+    new = catalogue.write_batch(messages, sightings, failures, wrappers, run_id, analyses)
     for outcome in batch:
         _count(outcome, new, tally)
         if on_item is not None:

@@ -16,13 +16,18 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
 from pollwatch import __version__
+from pollwatch.analyze.record import Analysis
+from pollwatch.cluster.graph import CampaignGraph
 from pollwatch.config import blob_dir_for
 from pollwatch.errors import StoreError
+from pollwatch.export.case import CustodyEvent
 from pollwatch.models import IngestError, SourceRef
+from pollwatch.pipeline.job import StoredAnalysis, decode_analysis
 from pollwatch.store.blobs import BlobStore
 from pollwatch.store.records import MessageRow, SightingRow
 from pollwatch.store.schema import LATEST, MIGRATIONS
@@ -100,12 +105,12 @@ class Catalogue:
 
     # -- runs and sources ------------------------------------------------------
 
-    def start_run(self, command: str) -> int:
+    def start_run(self, command: str, dns: str | None = None) -> int:
         with self.transaction() as db:
             cursor = db.execute(
-                "INSERT INTO runs (started_at, operator, host, command, version)"
-                " VALUES (?,?,?,?,?)",
-                (_now(), _operator(), socket.gethostname(), command, __version__),
+                "INSERT INTO runs (started_at, operator, host, command, version, dns)"
+                " VALUES (?,?,?,?,?,?)",
+                (_now(), _operator(), socket.gethostname(), command, __version__, dns),
             )
         return int(cursor.lastrowid or 0)
 
@@ -133,8 +138,13 @@ class Catalogue:
         failures: Sequence[IngestError],
         wrappers: Sequence[bytes],
         run_id: int,
+        analyses: Sequence[tuple[str, StoredAnalysis]] = (),
     ) -> set[str]:
-        """Store one batch; returns the SHA-256s of messages that were new."""
+        """Store one batch; returns the SHA-256s of messages that were new.
+
+        The analyses of new messages are stored and each is placed in its
+        campaign, in the same transaction.
+        """
         for row in messages:
             self.blobs.put(row.raw, row.sha256)
         for raw in wrappers:
@@ -151,7 +161,22 @@ class Catalogue:
                 self._insert_sighting(db, sighting, run_id, now)
             for failure in failures:
                 self._insert_failure(db, failure, run_id, now)
+            graph = CampaignGraph(db, run_id)
+            for sha256, stored in analyses:
+                if sha256 in new:
+                    self._insert_analysis(db, sha256, stored, run_id, now, graph)
         return new
+
+    @staticmethod
+    def _insert_analysis(
+        db: sqlite3.Connection, sha256: str, stored: StoredAnalysis, run: int, now: str,
+        graph: CampaignGraph,
+    ) -> None:  # fmt: skip
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO analyses VALUES (?,?,?,?)", (sha256, stored.record, run, now)
+        )
+        if cursor.rowcount and stored.features is not None:
+            graph.add(stored.features)
 
     @staticmethod
     def _insert_blob(db: sqlite3.Connection, sha256: str, size: int, now: str) -> None:
@@ -203,6 +228,29 @@ class Catalogue:
         uri = f"file:{self.path.resolve()}?mode=ro"
         return sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30)
 
+    def analysis(self, sha256: str) -> Analysis | None:
+        """The stored analysis record of one message, if it was analysed."""
+        row = self.db.execute("SELECT record FROM analyses WHERE sha256 = ?", (sha256,)).fetchone()
+        return decode_analysis(row[0]) if row else None
+
+    def read_blob(self, sha256: str) -> bytes:
+        """A message's bytes exactly as stored."""
+        return self.blobs.get(sha256)
+
+    def custody(self, sha256: str) -> list[CustodyEvent]:
+        """Every sighting of a message: who ingested it, when, from which file."""
+        rows = self.db.execute(_CUSTODY, (sha256,)).fetchall()
+        return [_custody(row) for row in rows]
+
+    def dns_snapshots(self, sha256s: Sequence[str] = ()) -> list[str]:
+        """The DNS snapshot files behind stored verdicts (of these messages, or of all)."""
+        rows = self.db.execute(
+            "SELECT DISTINCT r.dns FROM runs r JOIN analyses a ON a.run_id = r.id"
+            " WHERE r.dns LIKE 'snapshot:%'" + _among("a.sha256", sha256s),
+            tuple(sha256s),
+        )
+        return sorted(row[0].removeprefix("snapshot:") for row in rows)
+
     def counts(self) -> dict[str, int]:
         tables = ("sources", "blobs", "messages", "sightings", "failures", "runs")
         return {t: int(self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables}
@@ -216,6 +264,32 @@ class Catalogue:
         for code, count in [*rows, *parsed]:
             merged[code] = merged.get(code, 0) + int(count)
         return merged
+
+
+_CUSTODY = (
+    "SELECT s.message_sha256, s.source_path, src.sha256, s.container, s.position,"
+    " s.item_sha256, s.report_kind, s.reporter, s.reported_at, r.id, r.operator, r.host,"
+    " r.command, r.version, s.ingested_at FROM sightings s JOIN runs r ON r.id = s.run_id"
+    " LEFT JOIN sources src ON src.path = s.source_path AND src.first_run <= r.id"
+    " WHERE s.message_sha256 = ? GROUP BY s.id ORDER BY s.ingested_at, s.id"
+)
+
+
+def _custody(row: tuple[Any, ...]) -> CustodyEvent:
+    (sha256, path, source_sha, container, position, item, kind, reporter, reported_at,
+     run_id, operator, host, command, version, ingested_at) = row  # fmt: skip
+    return CustodyEvent(
+        message_sha256=sha256, source_path=path, source_sha256=source_sha or None,
+        container=container, position=position, item_sha256=item, report_kind=kind,
+        reporter=reporter,
+        reported_at=datetime.fromisoformat(reported_at) if reported_at else None,
+        run_id=run_id, operator=operator, host=host, command=command, version=version,
+        ingested_at=datetime.fromisoformat(ingested_at),
+    )  # fmt: skip
+
+
+def _among(column: str, values: Sequence[str]) -> str:
+    return f" AND {column} IN ({','.join('?' * len(values))})" if values else ""
 
 
 def _operator() -> str:

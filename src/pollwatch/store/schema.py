@@ -89,6 +89,91 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         """,
     ),
+    (
+        2,
+        """
+        -- The analysis record of each parsed message (zlib-compressed
+        -- pollwatch.analysis/1 JSON), written in the same batch as the message.
+        CREATE TABLE analyses (
+            sha256 TEXT PRIMARY KEY REFERENCES messages(sha256),
+            record BLOB NOT NULL,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            analysed_at TEXT NOT NULL
+        );
+        -- How each run verified authentication: offline, live, or a DNS snapshot.
+        ALTER TABLE runs ADD COLUMN dns TEXT;
+        -- What the cluster stage keeps per message (no body text, no raw bytes).
+        CREATE TABLE features (
+            id INTEGER PRIMARY KEY,
+            sha256 TEXT NOT NULL UNIQUE REFERENCES messages(sha256),
+            fingerprint INTEGER NOT NULL,
+            arrival REAL,
+            recipient TEXT,
+            sender TEXT,
+            display TEXT,
+            subject TEXT NOT NULL,
+            edge_ip TEXT,
+            edge_country TEXT,
+            edge_asn INTEGER,
+            edge_org TEXT,
+            origin_country TEXT,
+            mailer TEXT,
+            report TEXT,
+            state TEXT,
+            categories TEXT NOT NULL,
+            slots TEXT NOT NULL,
+            indicators TEXT NOT NULL
+        );
+        CREATE INDEX features_fingerprint ON features(fingerprint);
+        -- One node per distinct masked text: the unit the campaign graph links.
+        CREATE TABLE templates (
+            fingerprint INTEGER PRIMARY KEY,
+            campaign TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            first_arrival REAL,
+            words INTEGER NOT NULL,
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,
+            language TEXT,
+            shingles BLOB NOT NULL,
+            vocabulary BLOB NOT NULL,
+            categories TEXT NOT NULL
+        );
+        CREATE INDEX templates_campaign ON templates(campaign);
+        -- LSH buckets of template shingle signatures.
+        CREATE TABLE template_bands (
+            band INTEGER NOT NULL,
+            fingerprint INTEGER NOT NULL,
+            PRIMARY KEY (band, fingerprint)
+        ) WITHOUT ROWID;
+        -- Values that may join templates: sender, reply-to, URL host, wallet, infrastructure.
+        CREATE TABLE template_keys (
+            key TEXT NOT NULL,
+            fingerprint INTEGER NOT NULL,
+            PRIMARY KEY (key, fingerprint)
+        ) WITHOUT ROWID;
+        CREATE INDEX template_keys_fingerprint ON template_keys(fingerprint);
+        -- Every link that joined two templates, and why.
+        CREATE TABLE template_links (
+            a INTEGER NOT NULL,
+            b INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            value TEXT NOT NULL DEFAULT '',
+            score REAL NOT NULL,
+            PRIMARY KEY (a, b, kind, value)
+        ) WITHOUT ROWID;
+        CREATE TABLE campaigns (
+            id TEXT PRIMARY KEY,
+            created_run INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            merged_into TEXT,
+            dirty INTEGER NOT NULL DEFAULT 1,
+            size INTEGER NOT NULL DEFAULT 0,
+            record BLOB
+        );
+        CREATE INDEX campaigns_size ON campaigns(size);
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1][0]

@@ -1,0 +1,286 @@
+"""What the cluster stage keeps of one analysed message (computed in the worker).
+
+The body is masked before it is compared: the recipient's data found by the
+content stage becomes ``{name}``, ``{address}`` ..., and numbers, URL paths,
+mail addresses and long tokens become ``{number}``, ``{url}``, ``{email}``,
+``{token}``. Variants of one template then read the same. From the masked text:
+
+* ``fingerprint``: 63-bit hash of the masked body: the template's identity;
+* ``shingles``: MinHash (rensa) of word 3-shingles of subject and body, for
+  near-duplicate templates;
+* ``words``: MinHash of the masked word set, the looser similarity that guards
+  links through shared senders, URLs or infrastructure;
+* ``keys``: values that may join templates into one campaign (``from:``,
+  ``reply:``, ``url:``, ``wallet:``, ``display:``, ``edge24:``, ``msgid:``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from array import array
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+
+import msgspec
+from rensa import RMinHash
+
+from pollwatch.analyze.record import Analysis, Personalization
+from pollwatch.models import ParsedMessage
+
+PERMUTATIONS = 64
+SEED = 20201020
+SHINGLE = 3
+MIN_WORDS = 12  # shorter texts join only through identical fingerprints of one sender
+MAX_BODY = 20_000
+KEEP_BODY = 4_000  # masked text kept per template, for the template view
+MAX_SLOT_VALUE = 120
+SELF_SENDER = "from:{self}"  # a claimed identity that never links on its own
+
+# URL hosts that appear in unrelated mail everywhere: never a campaign key.
+COMMON_HOSTS = frozenset({
+    "www.w3.org", "w3.org", "schemas.microsoft.com", "www.google.com", "google.com",
+    "support.google.com", "accounts.google.com", "www.facebook.com", "facebook.com",
+    "twitter.com", "www.twitter.com", "x.com", "www.instagram.com", "www.linkedin.com",
+    "www.youtube.com", "youtube.com", "go.microsoft.com", "aka.ms", "www.microsoft.com",
+    "apple.com", "www.apple.com", "play.google.com", "apps.apple.com", "fonts.googleapis.com",
+    "schema.org", "www.w3schools.com", "outlook.office365.com", "login.microsoftonline.com",
+})  # fmt: skip
+GENERIC_NAMES = frozenset({
+    "", "admin", "administrator", "support", "info", "no-reply", "noreply", "service",
+    "customer service", "team", "help desk", "helpdesk", "security", "mail", "webmaster",
+    "notification", "notifications", "account", "accounts",
+})  # fmt: skip
+
+US_STATES = frozenset({
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN",
+    "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH",
+    "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT",
+    "VT", "VA", "WA", "WV", "WI", "WY", "PR",
+})  # fmt: skip
+_STATE = re.compile(r",\s*([A-Z]{2})\s+\d{5}(?:-\d{4})?\b")
+_URL = re.compile(r"\b((?:https?|hxxps?)://|www\.)([^\s/<>\"']+)[^\s<>\"']*", re.IGNORECASE)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_TOKEN = re.compile(r"\b(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{20,}\b")
+_NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
+_WALLET = re.compile(r"\b(bc1[02-9ac-hj-np-z]{25,87}|[13][1-9A-HJ-NP-Za-km-z]{25,34})\b")
+_WORD = re.compile(r"\{[a-z_]+\}|[^\W\d_]+(?:'[^\W\d_]+)?")
+_SPACE = re.compile(r"[ \t\u00a0]+")
+_LINES = re.compile(r"\s*\n\s*")
+
+
+class MessageFeatures(msgspec.Struct, frozen=True, kw_only=True):
+    sha256: str
+    fingerprint: int
+    arrival: float | None  # epoch seconds: when the recipient's side received it
+    recipient: str | None
+    sender: str | None
+    display: str | None
+    subject: str  # masked
+    body: str  # masked, first KEEP_BODY characters
+    words: int  # masked word count
+    shingles: bytes  # PERMUTATIONS uint32, MinHash of 3-shingles
+    vocabulary: bytes  # PERMUTATIONS uint32, MinHash of the word set
+    keys: tuple[str, ...]
+    slots: tuple[tuple[str, str], ...]  # (slot, value) as masked, in order
+    categories: tuple[str, ...]
+    language: str | None
+    edge_ip: str | None
+    edge_country: str | None
+    edge_asn: int | None
+    edge_org: str | None
+    origin_ip: str | None
+    origin_country: str | None
+    mailer: str | None
+    report: str | None  # "attachment" | "inline" | None
+    state: str | None
+    indicators: tuple[tuple[str, str, str], ...]  # (type, value, role)
+
+
+def message_features(view: ParsedMessage, analysis: Analysis) -> MessageFeatures:
+    """The cluster stage's view of one message (``view``: the original, as analysed)."""
+    body, slots = mask(view.body_text[:MAX_BODY], _spans(analysis.personalization, "body"))
+    subject, subject_slots = mask(view.subject, _spans(analysis.personalization, "subject"))
+    tokens = _WORD.findall(body.lower())
+    sender = analysis.message.from_.address.lower() if analysis.message.from_ else None
+    short = len(tokens) < MIN_WORDS
+    edge, origin = analysis.path.edge, analysis.path.origin
+    return MessageFeatures(
+        sha256=analysis.message.sha256,
+        fingerprint=_fingerprint(f"{subject}\n{body}", sender if short else None),
+        arrival=_arrival(analysis),
+        recipient=_recipient(view, analysis),
+        sender=sender,
+        display=analysis.message.from_.display if analysis.message.from_ else None,
+        subject=subject,
+        body=body[:KEEP_BODY],
+        words=len(tokens),
+        shingles=b"" if short else _minhash(_shingles(_WORD.findall(subject.lower()) + tokens)),
+        vocabulary=_minhash(sorted(set(tokens))) if tokens else b"",
+        keys=tuple(sorted(set(_keys(view, analysis, sender)))),
+        slots=(*subject_slots, *slots),
+        categories=analysis.categories,
+        language=analysis.language,
+        edge_ip=edge.ip if edge else None,
+        edge_country=edge.country if edge else None,
+        edge_asn=edge.asn if edge else None,
+        edge_org=edge.as_org if edge else None,
+        origin_ip=origin.ip if origin else None,
+        origin_country=origin.country if origin else None,
+        mailer=analysis.sender.mailer,
+        report=analysis.report.kind,
+        state=_state(analysis.personalization),
+        indicators=tuple(_indicators(analysis)),
+    )
+
+
+def mask(
+    text: str, spans: Iterable[tuple[int, int, str]]
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """``text`` with personal data and variable parts replaced by ``{slot}`` names."""
+    pieces: list[str] = []
+    slots: list[tuple[str, str]] = []
+    pos = 0
+    for start, end, field in sorted(spans):
+        if start < pos:
+            continue
+        pieces.append(_mask_generic(text[pos:start], slots))
+        pieces.append("{" + field + "}")
+        slots.append((field, text[start:end][:MAX_SLOT_VALUE]))
+        pos = end
+    pieces.append(_mask_generic(text[pos:], slots))
+    masked = _LINES.sub("\n", _SPACE.sub(" ", "".join(pieces))).strip()
+    return masked, tuple(slots)
+
+
+def _mask_generic(text: str, slots: list[tuple[str, str]]) -> str:
+    def keep(name: str) -> Callable[[re.Match[str]], str]:
+        def replace(match: re.Match[str]) -> str:
+            slots.append((name, match.group(0)[:MAX_SLOT_VALUE]))
+            return "{" + name + "}"
+
+        return replace
+
+    text = _URL.sub(lambda m: _url_slot(m, slots), text)
+    text = _EMAIL.sub(keep("email"), text)
+    text = _WALLET.sub(keep("wallet"), text)
+    text = _TOKEN.sub(keep("token"), text)
+    return _NUMBER.sub(keep("number"), text)
+
+
+def _url_slot(match: re.Match[str], slots: list[tuple[str, str]]) -> str:
+    """A URL keeps its host (part of the template); its path and query are a slot."""
+    host = match.group(2).lower()
+    slots.append(("url", match.group(0)[:MAX_SLOT_VALUE]))
+    return f"{match.group(1).lower()}{host}/{{url}}"
+
+
+def _spans(items: tuple[Personalization, ...], where: str) -> Iterator[tuple[int, int, str]]:
+    for item in items:
+        if item.where == where:
+            yield item.start, item.end, item.field
+
+
+def _fingerprint(body: str, sender: str | None) -> int:
+    data = body.lower().encode("utf-8", "surrogatepass")
+    if sender is not None:
+        data += b"\0" + sender.encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big") >> 1
+
+
+def _shingles(tokens: list[str]) -> list[str]:
+    if len(tokens) < SHINGLE:
+        return [" ".join(tokens)]
+    return sorted({" ".join(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)})
+
+
+def _minhash(items: list[str]) -> bytes:
+    sketch = RMinHash(num_perm=PERMUTATIONS, seed=SEED)
+    sketch.update(items)
+    return array("I", sketch.digest()).tobytes()
+
+
+def similarity(a: bytes, b: bytes) -> float:
+    """Estimated Jaccard similarity of two MinHash signatures (0 when either is empty)."""
+    if not a or not b or len(a) != len(b):
+        return 0.0
+    left, right = array("I", a), array("I", b)
+    return sum(x == y for x, y in zip(left, right, strict=True)) / len(left)
+
+
+def _arrival(analysis: Analysis) -> float | None:
+    path = analysis.path
+    if path.edge is not None:
+        for hop in path.hops:
+            if hop.index >= path.edge.hop_index and hop.timestamp is not None:
+                return hop.timestamp.timestamp()
+    when: datetime | None = analysis.message.date or analysis.report.reported_at
+    return when.timestamp() if when else None
+
+
+def _recipient(view: ParsedMessage, analysis: Analysis) -> str | None:
+    if analysis.report.reporter:
+        return analysis.report.reporter.lower()
+    return view.to[0].address.lower() if view.to and view.to[0].address else None
+
+
+def _keys(view: ParsedMessage, analysis: Analysis, sender: str | None) -> Iterator[str]:
+    recipients = {a.address.lower() for a in view.to if a.address}
+    if sender and sender in recipients:  # the recipient's own address, spoofed
+        yield SELF_SENDER
+    elif sender:
+        yield f"from:{sender}"
+        display = (analysis.message.from_.display if analysis.message.from_ else "").strip()
+        if display.lower() not in GENERIC_NAMES and len(display) >= 4:
+            yield f"display:{display.lower()}"
+    for address in analysis.message.reply_to:
+        if address.address and address.address.lower() not in recipients:
+            yield f"reply:{address.address.lower()}"
+    for host in analysis.iocs.domains:
+        if host not in COMMON_HOSTS:
+            yield f"url:{host}"
+    for wallet in _WALLET.findall(view.body_text[:MAX_BODY]):
+        yield f"wallet:{wallet}"
+    yield from _infrastructure_keys(view, analysis)
+
+
+def _infrastructure_keys(view: ParsedMessage, analysis: Analysis) -> Iterator[str]:
+    edge = analysis.path.edge
+    if edge is not None and "." in edge.ip:
+        yield "edge24:" + edge.ip.rsplit(".", 1)[0]
+    if view.message_id and "@" in view.message_id:
+        host = view.message_id.rsplit("@", 1)[1].strip("<> ").lower()
+        yield "msgid:" + _NUMBER.sub("#", host)
+
+
+def _state(items: tuple[Personalization, ...]) -> str | None:
+    for item in items:
+        if item.field == "address":
+            match = _STATE.search(item.text)
+            if match and match.group(1) in US_STATES:
+                return match.group(1)
+    return None
+
+
+def _indicators(analysis: Analysis) -> Iterator[tuple[str, str, str]]:
+    edge, origin = analysis.path.edge, analysis.path.origin
+    if edge is not None:
+        yield ("ipv6" if ":" in edge.ip else "ipv4", edge.ip, "edge")
+    if origin is not None and (edge is None or origin.ip != edge.ip):
+        yield ("ipv6" if ":" in origin.ip else "ipv4", origin.ip, "origin")
+    message = analysis.message
+    if message.from_ is not None and message.from_.address:
+        yield ("email", message.from_.address.lower(), "from")
+        if message.from_.domain:
+            yield ("domain", message.from_.domain.lower(), "from")
+    for address in message.reply_to:
+        if address.address:
+            yield ("email", address.address.lower(), "reply_to")
+    if message.return_path and "@" in message.return_path:
+        yield ("email", message.return_path.lower(), "return_path")
+    for host in analysis.iocs.domains[:20]:
+        yield ("domain", host, "url")
+    for url in analysis.iocs.urls[:20]:
+        yield ("url", url, "url")
+    for digest in analysis.iocs.hashes[:20]:
+        yield ("sha256", digest, "attachment")
