@@ -32,6 +32,7 @@ def _root(
 def _register_commands() -> None:
     from pollwatch.cli import (
         analyze_cmd,
+        campaigns_cmd,
         demo_cmd,
         geo_cmd,
         ingest_cmd,
@@ -47,6 +48,7 @@ def _register_commands() -> None:
     geo_cmd.register(app)
     rules_cmd.register(app)
     posture_cmd.register(app)
+    campaigns_cmd.register(app)
 
 
 def main() -> None:
