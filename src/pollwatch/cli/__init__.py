@@ -35,6 +35,7 @@ def _register_commands() -> None:
         campaigns_cmd,
         demo_cmd,
         geo_cmd,
+        handover_cmd,
         ingest_cmd,
         posture_cmd,
         rules_cmd,
@@ -49,6 +50,7 @@ def _register_commands() -> None:
     rules_cmd.register(app)
     posture_cmd.register(app)
     campaigns_cmd.register(app)
+    handover_cmd.register(app)
 
 
 def main() -> None:

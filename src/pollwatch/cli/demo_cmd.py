@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from pollwatch.analyze import AnalysisContext
-from pollwatch.analyze.geo import open_resolver
 from pollwatch.analyze.record import Analysis
 from pollwatch.cli.analyze_cmd import print_record, wide_console
+from pollwatch.cli.campaigns_cmd import print_campaign
 from pollwatch.cli.ingest_cmd import print_summary, run_ingest
 from pollwatch.cli.output import Format, stdout
-from pollwatch.config import DEFAULT_LIMITS
-from pollwatch.pipeline.analyze import iter_analyses
+from pollwatch.cluster.campaigns import Campaigns
+from pollwatch.cluster.record import CampaignRecord
+from pollwatch.export.load import load_cases
+from pollwatch.store import Catalogue
 from pollwatch.synth import SynthConfig, generate, write_mbox
 
 THREATS = frozenset({"threat.violence", "intimidation.voter", "claim.data_access",
@@ -25,6 +27,7 @@ THREATS = frozenset({"threat.violence", "intimidation.voter", "claim.data_access
 
 DEMO_COUNT = 400
 DEMO_SEED = 2020
+REPORT_CAMPAIGNS = 8
 
 
 def register(app: typer.Typer) -> None:
@@ -38,7 +41,8 @@ def demo_command(
     count: Annotated[int, typer.Option(help="Messages to generate.")] = DEMO_COUNT,
     seed: Annotated[int, typer.Option(help="Generator seed (same seed, same sample).")] = DEMO_SEED,
 ) -> None:
-    """Generate a labelled sample campaign, ingest it, and show what was found."""
+    """Generate a labelled sample, ingest and analyse it, show the campaigns found,
+    and write the HTML report."""
     out.mkdir(parents=True, exist_ok=True)
     sample = out / "sample.mbox"
     if not sample.exists():
@@ -51,15 +55,45 @@ def demo_command(
     stdout.rule("what is in the store")
     _print_overview(db)
     stdout.rule("what the messages are")
-    records = list(iter_analyses([str(sample)], AnalysisContext(geo=open_resolver()),
-                                 DEFAULT_LIMITS))  # fmt: skip
+    with Catalogue(db) as catalogue:
+        records = list(_stored_analyses(catalogue))
     _print_findings(records)
     example = _representative(records)
     if example is not None:
         stdout.rule("one threat, hop by hop")
         print_record(wide_console(), example)
+    stdout.rule("campaigns")
+    with Catalogue(db) as catalogue:
+        campaigns = list(Campaigns(catalogue.db).records())
+        _print_campaigns(campaigns)
+        if campaigns:
+            print_campaign(campaigns[0])
+        report = out / "report.html"
+        if campaigns:
+            from pollwatch.report import write_report
+
+            write_report(load_cases(catalogue, limit=REPORT_CAMPAIGNS), report)
     stdout.print(f"Catalogue: {db}   evidence blobs: {db.with_name(db.stem + '.blobs')}")
+    if campaigns:
+        stdout.print(f"[bold]Report:[/] {report.resolve()} (open it in a browser; works offline)")
     stdout.print(f"Analyse any message yourself: pollwatch analyze {sample}")
+
+
+def _stored_analyses(catalogue: Catalogue) -> Iterator[Analysis]:
+    rows = catalogue.db.execute("SELECT sha256 FROM analyses ORDER BY sha256").fetchall()
+    for (sha256,) in rows:
+        record = catalogue.analysis(sha256)
+        if record is not None:
+            yield record
+
+
+def _print_campaigns(campaigns: list[CampaignRecord]) -> None:
+    table = Table("campaign", "messages", "waves", "edge countries", "label",
+                  title=f"{len(campaigns)} campaigns (2 or more messages)")  # fmt: skip
+    for c in campaigns[:10]:
+        countries = ", ".join(list(c.edge_countries)[:5])
+        table.add_row(c.campaign_id, str(c.size), str(len(c.waves)), countries, c.label[:60])
+    stdout.print(table)
 
 
 def _print_overview(db: Path) -> None:
