@@ -183,4 +183,4 @@ def test_ingest_places_messages_and_campaigns_command_reads_them(tmp_path: Path)
     with Catalogue(db) as catalogue:
         assert catalogue.analysis(biggest["members"][0]) is not None
     missing = runner.invoke(app, ["campaigns", "show", "C-nope", "--db", str(db)])
-    assert missing.exit_code == 2
+    assert "no campaign 'C-nope'" in str(missing.exception)

@@ -27,6 +27,7 @@ from pollwatch.cluster.record import (
 from pollwatch.config import DEFAULT_LIMITS
 from pollwatch.export.case import Case, CustodyEvent, Member
 from pollwatch.intake.containers import RawItem
+from pollwatch.intake.unwrap import peel_reports
 from pollwatch.models import SourceRef
 from pollwatch.pipeline.analyze import analyze_item
 from pollwatch.synth import Label, SynthConfig, generate
@@ -112,7 +113,8 @@ def make_members(count: int = 160, seed: int = 2020) -> Iterator[Member]:
             command="ingest", version=__version__,
             ingested_at=datetime(2020, 11, 1, tzinfo=UTC),
         )  # fmt: skip
-        yield Member(sha256=analysis.message.sha256, raw=raw, analysis=analysis,
+        stored = peel_reports(raw, DEFAULT_LIMITS).raw  # the original, as the store keeps it
+        yield Member(sha256=analysis.message.sha256, raw=stored, analysis=analysis,
                      custody=(custody,))  # fmt: skip
 
 

@@ -5,7 +5,9 @@ content stage becomes ``{name}``, ``{address}`` ..., and numbers, URL paths,
 mail addresses and long tokens become ``{number}``, ``{url}``, ``{email}``,
 ``{token}``. Variants of one template then read the same. From the masked text:
 
-* ``fingerprint``: 63-bit hash of the masked body: the template's identity;
+* ``fingerprint``: 63-bit hash of the sender's display name and the masked
+  subject and body: the template's identity (a campaign that rotates sender
+  addresses under one name keeps one template);
 * ``shingles``: MinHash (rensa) of word 3-shingles of subject and body, for
   near-duplicate templates;
 * ``words``: MinHash of the masked word set, the looser similarity that guards
@@ -103,11 +105,12 @@ def message_features(view: ParsedMessage, analysis: Analysis) -> MessageFeatures
     subject, subject_slots = mask(view.subject, _spans(analysis.personalization, "subject"))
     tokens = _WORD.findall(body.lower())
     sender = analysis.message.from_.address.lower() if analysis.message.from_ else None
+    display = analysis.message.from_.display.strip() if analysis.message.from_ else ""
     short = len(tokens) < MIN_WORDS
     edge, origin = analysis.path.edge, analysis.path.origin
     return MessageFeatures(
         sha256=analysis.message.sha256,
-        fingerprint=_fingerprint(f"{subject}\n{body}", sender if short else None),
+        fingerprint=_fingerprint(f"{display.lower()}\n{subject}\n{body}", sender, short),
         arrival=_arrival(analysis),
         recipient=_recipient(view, analysis),
         sender=sender,
@@ -181,9 +184,9 @@ def _spans(items: tuple[Personalization, ...], where: str) -> Iterator[tuple[int
             yield item.start, item.end, item.field
 
 
-def _fingerprint(body: str, sender: str | None) -> int:
-    data = body.lower().encode("utf-8", "surrogatepass")
-    if sender is not None:
+def _fingerprint(text: str, sender: str | None, short: bool) -> int:
+    data = text.lower().encode("utf-8", "surrogatepass")
+    if short and sender is not None:
         data += b"\0" + sender.encode("utf-8", "surrogatepass")
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big") >> 1
 

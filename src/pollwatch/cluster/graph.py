@@ -18,10 +18,11 @@ Link rules (see docs/campaigns.md):
   vocabularies overlap (>= 0.35).
 
 Templates whose claimed senders conflict (each has sender addresses, none in
-common; spoofing the recipient's own address counts as one sender) join only
-as exact copies (>= 0.95): two groups relaying through one provider with
-similar wording are two campaigns until their texts say otherwise. Spoofing
-the recipient's own address is never a link by itself.
+common; spoofing the recipient's own address counts as one sender) are never
+linked: two groups using one provider, one pool of reply-to mailboxes or
+similar wording stay two campaigns. The same masked text under several senders
+is still one template, so a campaign that rotates senders is found whole.
+Spoofing the recipient's own address is never a link by itself.
 An ASN, a mailer or a From *domain* is never a key: all Gmail-sent mail shares
 one of each. Merged campaigns keep the id of the one created in the earliest
 run (then the smaller id); the other id is kept as an alias.
@@ -44,7 +45,6 @@ from pollwatch.cluster.features import PERMUTATIONS, SELF_SENDER, MessageFeature
 BANDS = 16
 ROWS = PERMUTATIONS // BANDS
 NEAR_DUPLICATE = 0.8
-COPY = 0.95
 TEMPLATE_WITH_IDENTITY = 0.5
 TEMPLATE_WITH_INFRASTRUCTURE = 0.65
 IDENTITY_VOCABULARY = 0.2
@@ -178,12 +178,12 @@ class CampaignGraph:
             score = similarity(template.shingles, other.shingles)
             if score < TEMPLATE_WITH_IDENTITY:
                 continue
-            conflict = self._conflict(template, other)
-            if score >= COPY or (score >= NEAR_DUPLICATE and not conflict) or (
+            if self._conflict(template, other):
+                continue
+            if score >= NEAR_DUPLICATE or (
                 score >= TEMPLATE_WITH_IDENTITY and self._shared(template, other) == "identity"
             ) or (
                 score >= TEMPLATE_WITH_INFRASTRUCTURE
-                and not conflict
                 and self._shared(template, other) is not None
             ):
                 self._join(template, other, "template", "", score)
@@ -199,7 +199,7 @@ class CampaignGraph:
             )
             kind = key.split(":", 1)[0]
             for other in self._templates([row[0] for row in rows]):
-                if kind not in ("from", "reply", "wallet") and self._conflict(template, other):
+                if kind != "from" and self._conflict(template, other):
                     continue
                 score = _key_score(kind, template, other)
                 if score is not None:
