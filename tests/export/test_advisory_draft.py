@@ -1,4 +1,4 @@
-"""Public advisory drafts: facts from the case, rebuttals of the rules that fired, no recipient data."""
+"""Public advisory drafts: facts from the case, rebuttals of the rules that fired, no PII."""
 
 from __future__ import annotations
 

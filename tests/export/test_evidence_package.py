@@ -323,13 +323,17 @@ def test_missing_members_are_listed(tmp_path: Path) -> None:
 
 
 def test_bytes_that_do_not_match_their_key_are_flagged(tmp_path: Path) -> None:
-    # make_members yields two forwarded reports whole; their key is the original's hash
-    out = tmp_path / "as-given.zip"
-    summary = write_evidence(make_case(), make_members(), out, created_at=CREATED)
-    assert any("hash to" in p for p in summary.problems)
+    members = list(stored_members())
+    first = members[0]
+    members[0] = Member(sha256=first.sha256, raw=first.raw + b"\r\n", analysis=first.analysis,
+                        custody=first.custody)  # fmt: skip
+    out = tmp_path / "damaged-store.zip"
+    summary = write_evidence(make_case(), members, out, created_at=CREATED)
+    renamed = hashlib.sha256(first.raw + b"\r\n").hexdigest()
+    assert any(f"hash to {renamed}" in p for p in summary.problems)
+    assert summary.missing_members == 1  # its key is no longer in the package
     report = verify_evidence(out)
-    assert not report.ok
-    assert {p.kind for p in report.problems} == {"analysis_mismatch"}
+    assert kinds(report) == {("analysis_mismatch", f"analysis/{renamed}.json")}
 
 
 def test_dns_snapshots_are_packaged(tmp_path: Path) -> None:
