@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import msgspec
 
-from pollwatch.analyze.language import detect_language
+from pollwatch.analyze.language import SAMPLE_CHARS, detect_language
 from pollwatch.analyze.record import AuthSection, Finding, PathSection, SenderSection
 from pollwatch.models import ParsedMessage
 from pollwatch.rules.engine import RuleSet
@@ -51,7 +51,7 @@ def analyze_content(
     sender: SenderSection | None = None,
 ) -> ContentResult:
     """Evaluate ``rules`` over one message and the earlier analysis sections."""
-    guess = detect_language(f"{parsed.subject}\n{parsed.body_text}")
+    guess = detect_language(f"{parsed.subject}\n{parsed.body_text[:SAMPLE_CHARS]}")  # all it reads
     subject = Subject(parsed, path=path, auth=auth, sender=sender, language=guess.code)
     findings = rules.findings(subject)
     categories = tuple(sorted({f.category for f in findings}))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from itertools import islice
 
 import msgspec
 
@@ -27,7 +28,10 @@ MIN_LETTERS = 20  # below this, no guess
 MIN_CONFIDENCE = 0.6
 SAMPLE_CHARS = 1_200
 _LETTER = re.compile(r"[^\W\d_]")
-_URLISH = re.compile(r"\S*(?:https?://|www\.|@)\S*|&\w+;|\d+")
+# A run of non-space holding a URL or address marker goes whole. The look-behind tries
+# that alternative only where a run starts: it matches there if anywhere in the run
+# (the same result as without it, minus a scan from every position of a long run).
+_URLISH = re.compile(r"(?<!\S)\S*(?:https?://|www\.|@)\S*|&\w+;|\d+")
 
 
 class LanguageGuess(msgspec.Struct, frozen=True):
@@ -47,11 +51,8 @@ def _identifier() -> object:
 def detect_language(text: str) -> LanguageGuess:
     """Guess the language of ``text`` (subject and body); None when unsure."""
     sample = _URLISH.sub(" ", text[:SAMPLE_CHARS])
-    if (
-        len(_LETTER.findall(sample, 0, 400)) < MIN_LETTERS
-        and len(_LETTER.findall(sample)) < MIN_LETTERS
-    ):
-        return LanguageGuess(None, 0.0)
+    if next(islice(_LETTER.finditer(sample), MIN_LETTERS - 1, None), None) is None:
+        return LanguageGuess(None, 0.0)  # fewer than MIN_LETTERS letters
     code, prob = _identifier().classify(sample)  # type: ignore[attr-defined]
     confidence = float(prob)
     if confidence < MIN_CONFIDENCE:

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from typing import NamedTuple
 
 import phonenumbers
 import usaddress
@@ -28,6 +30,12 @@ from pollwatch.models import ParsedMessage
 from pollwatch.rules.text import fold
 
 MAX_TEXT = 100_000
+# No valid phone number has fewer digits: 2 + 4 with a country code (Austria, Germany),
+# 7 written without a plus sign (North American, as Canada's 310- numbers, or longer
+# after the 011 prefix). Candidates with fewer are not parsed; a test derives both
+# bounds from the phonenumbers metadata.
+MIN_PHONE_DIGITS = 6
+MIN_PHONE_DIGITS_WITHOUT_PLUS = 7
 _NOT_NAMES = frozenset(
     [
         "info",
@@ -212,22 +220,81 @@ def _salutation(text: str, parsed: ParsedMessage) -> tuple[str, int, int] | None
     return None
 
 
-def _find_names(text: str, parsed: ParsedMessage) -> Iterator[tuple[str, int, int]]:
+class _Recipient(NamedTuple):
+    """What identifies the recipient, derived once per message."""
+
+    names: list[tuple[list[str], bool]]  # folded words of each candidate, is_full_name
+    own: set[str]  # folded name words (and greetings) that are the recipient's own
+    emails: set[str]  # lower-case To and Cc addresses
+
+
+def _recipient(parsed: ParsedMessage) -> _Recipient:
+    names = _names(parsed)
+    own = {fold(w).text for cand, _ in names for w in cand.split()} | _GREETINGS
+    emails = {a.address.lower() for a in (*parsed.to, *parsed.cc) if a.address}
+    return _Recipient([(fold(c).text.split(), full) for c, full in names], own, emails)
+
+
+def _find_names(
+    text: str, parsed: ParsedMessage, recipient: _Recipient
+) -> Iterator[tuple[str, int, int]]:
     greeting = _salutation(text, parsed)
     if greeting is not None:
         yield greeting
     folded = fold(text)
-    names = _names(parsed)
-    own = {fold(w).text for cand, _ in names for w in cand.split()} | _GREETINGS
-    for cand, is_full in names:
-        words = fold(cand).text.split()
-        pattern = r"(?<!\w)" + r"\W{1,3}".join(re.escape(w) for w in words) + r"(?!\w)"
-        for m in re.finditer(pattern, folded.text):
-            start, end = folded.span(m.start(), m.end())
+    for words, is_full in recipient.names:
+        if not words or not all(w in folded.text for w in words):
+            continue  # a match holds every word as written (no words: only empty matches)
+        for m_start, m_end in _name_spans(folded.text, words):
+            start, end = folded.span(m_start, m_end)
             if is_full or (
-                text[start : start + 1].isupper() and not _other_name(text, start, end, own)
+                text[start : start + 1].isupper()
+                and not _other_name(text, start, end, recipient.own)
             ):
                 yield "name", start, end
+
+
+def _name_spans(text: str, words: list[str]) -> Iterator[tuple[int, int]]:
+    r"""The spans of ``re.finditer(r"(?<!\w)w1\W{1,3}w2...(?!\w)", text)``.
+
+    When every word after the first starts with a word character, the run of
+    non-word characters before it is the only way to reach it, so the matches
+    are found without compiling a pattern per name (most names). Otherwise
+    the pattern is compiled.
+    """
+    if not all(_is_word_char(w[0]) for w in words[1:]):
+        pattern = r"(?<!\w)" + r"\W{1,3}".join(re.escape(w) for w in words) + r"(?!\w)"
+        yield from (m.span() for m in re.finditer(pattern, text))
+        return
+    pos = text.find(words[0])
+    while pos >= 0:
+        end = _name_end(text, pos, words)
+        if end is None:
+            pos = text.find(words[0], pos + 1)
+        else:
+            yield pos, end
+            pos = text.find(words[0], end)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"  # what ``\w`` matches in a str pattern
+
+
+def _name_end(text: str, start: int, words: list[str]) -> int | None:
+    """Where the words matched at ``start`` end, or None (see :func:`_name_spans`)."""
+    if start > 0 and _is_word_char(text[start - 1]):
+        return None
+    end = start + len(words[0])
+    for word in words[1:]:
+        run = 0
+        while run < 4 and end + run < len(text) and not _is_word_char(text[end + run]):
+            run += 1
+        if not 1 <= run <= 3 or not text.startswith(word, end + run):
+            return None
+        end += run + len(word)
+    if end < len(text) and _is_word_char(text[end]):
+        return None
+    return end
 
 
 def _other_name(text: str, start: int, end: int, own: set[str]) -> bool:
@@ -238,13 +305,23 @@ def _other_name(text: str, start: int, end: int, own: set[str]) -> bool:
     return any(m is not None and fold(m.group(0).strip()).text not in own for m in (after, before))
 
 
-def _find_emails(text: str, parsed: ParsedMessage) -> Iterator[tuple[str, int, int]]:
+def _find_emails(text: str, recipient: _Recipient) -> Iterator[tuple[str, int, int]]:
+    r"""The recipient's addresses, as ``(?<![\w.+-])ADDRESS(?![\w-])`` finds them."""
     lowered = text.lower()
-    for addr in {a.address.lower() for a in (*parsed.to, *parsed.cc) if a.address}:
-        for m in re.finditer(r"(?<![\w.+-])" + re.escape(addr) + r"(?![\w-])", lowered):
-            yield "email", m.start(), m.end()
+    for addr in recipient.emails:
+        pos = lowered.find(addr)
+        while pos >= 0:
+            end = pos + len(addr)
+            before = lowered[pos - 1] if pos else " "
+            after = lowered[end] if end < len(lowered) else " "
+            if _is_word_char(before) or before in ".+-" or _is_word_char(after) or after == "-":
+                pos = lowered.find(addr, pos + 1)
+            else:
+                yield "email", pos, end
+                pos = lowered.find(addr, end)
 
 
+@lru_cache(maxsize=4096)
 def _is_street(candidate: str) -> bool:
     try:
         tags, kind = usaddress.tag(candidate)
@@ -262,8 +339,25 @@ def _find_addresses(text: str) -> Iterator[tuple[str, int, int]]:
             yield "address", m.start(), m.start() + len(candidate)
 
 
+class _PhoneMatcher(phonenumbers.PhoneNumberMatcher):
+    """phonenumbers' matcher, not parsing candidates with too few digits to be valid.
+
+    Letters count as digits (phonenumbers reads them as keypad digits); inner
+    matches are parts of the candidate, so they have no more.
+    """
+
+    def _extract_match(self, candidate: str, offset: int) -> phonenumbers.PhoneNumberMatch | None:
+        digits = sum(c.isalnum() for c in candidate)
+        plus = "+" in candidate or "\uff0b" in candidate  # fullwidth plus
+        if digits < (MIN_PHONE_DIGITS if plus else MIN_PHONE_DIGITS_WITHOUT_PLUS):
+            return None
+        return super()._extract_match(candidate, offset)
+
+
 def _find_phones(text: str) -> Iterator[tuple[str, int, int]]:
-    matcher = phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.VALID)
+    matcher = _PhoneMatcher(
+        text, "US", leniency=phonenumbers.Leniency.VALID, min_candidate_length=MIN_PHONE_DIGITS
+    )
     for match in matcher:
         national = str(match.number.national_number)
         if match.number.country_code == 1 and national[:3] in _TOLL_FREE:
@@ -271,35 +365,60 @@ def _find_phones(text: str) -> Iterator[tuple[str, int, int]]:
         yield "phone", match.start, match.end
 
 
+# Characters that re.IGNORECASE matches to an ASCII letter other than by str.lower()
+_RE_CASE_FOLDS = str.maketrans({"İ": "i", "ı": "i", "ſ": "s"})
+# Per pattern, groups of lower-case words: every match holds one word of each group
+_GROUPS: tuple[tuple[str, re.Pattern[str], tuple[tuple[str, ...], ...]], ...] = (
+    ("party", _PARTY_RE, (
+        ("registered", "registrad", "affiliation", "afiliaci", "party", "partido", "record says",
+         "record shows", "registro electoral dice", "you are a", "usted es", "inscrit"),
+        ("democrat", "demócrata", "republican", "independ", "libertari", "green",
+         "unaffiliated", "npa", "no party affiliation", "verde"),
+    )),
+    ("precinct", _PRECINCT_RE, (("precinct", "precinto", "pct", "distrito electoral"),)),
+    ("voter_id", _VOTER_ID_RE, (("voter", "registration", "numero", "número", "votante"),)),
+)  # fmt: skip
+
+
+def _case_probe(text: str) -> str:
+    """``text`` lower-cased so that every re.IGNORECASE match of a lower-case word is in it."""
+    if not text.isascii() and any(c in text for c in "İıſ"):
+        text = text.translate(_RE_CASE_FOLDS)
+    return text.lower()
+
+
 def _find_groups(text: str) -> Iterator[tuple[str, int, int]]:
-    for field, regex in (
-        ("party", _PARTY_RE),
-        ("precinct", _PRECINCT_RE),
-        ("voter_id", _VOTER_ID_RE),
-    ):
+    probe = _case_probe(text)
+    for field, regex, anchors in _GROUPS:
+        if not all(any(word in probe for word in group) for group in anchors):
+            continue
         for m in regex.finditer(text):
             if field == "party" and _CHANGE.search(text[max(0, m.start() - 30) : m.start() + 12]):
                 continue  # "change your affiliation to ...": a demand, not the recipient's party
             yield field, m.start(1), m.end(1)
 
 
-def _spans(text: str, parsed: ParsedMessage) -> Iterable[tuple[str, int, int]]:
-    yield from _find_emails(text, parsed)
+def _spans(
+    text: str, parsed: ParsedMessage, recipient: _Recipient
+) -> Iterable[tuple[str, int, int]]:
+    yield from _find_emails(text, recipient)
     yield from _find_addresses(text)
     yield from _find_phones(text)
     yield from _find_groups(text)
-    yield from _find_names(text, parsed)
+    yield from _find_names(text, parsed, recipient)
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def _scan(text: str, where: str, parsed: ParsedMessage) -> list[Personalization]:
+def _scan(
+    text: str, where: str, parsed: ParsedMessage, recipient: _Recipient
+) -> list[Personalization]:
     text = text[:MAX_TEXT]
     out: list[Personalization] = []
     taken: list[tuple[int, int]] = []
-    for field, start, end in _spans(text, parsed):
+    for field, start, end in _spans(text, parsed, recipient):
         if start >= end or any(_overlaps((start, end), t) for t in taken):
             continue  # first claim wins, in the order of _spans
         taken.append((start, end))
@@ -328,4 +447,6 @@ def _merge_names(items: list[Personalization], text: str) -> list[Personalizatio
 
 def find_personalization(parsed: ParsedMessage) -> tuple[Personalization, ...]:
     """Recipient-specific data quoted in the body and subject, with spans."""
-    return (*_scan(parsed.body_text, "body", parsed), *_scan(parsed.subject, "subject", parsed))
+    recipient = _recipient(parsed)
+    body = _scan(parsed.body_text, "body", parsed, recipient)
+    return (*body, *_scan(parsed.subject, "subject", parsed, recipient))

@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import msgspec
 import yaml
@@ -86,6 +87,8 @@ class IdentityRegistry:
         for ident in self.identities:
             for domain in ident.domains:
                 self._owner.setdefault(domain.lower().rstrip("."), ident)
+        self.index = LookalikeIndex(self.identities)
+        self.alias_matchers = tuple((i, _alias_matchers(i)) for i in self.identities)
 
     def __len__(self) -> int:
         return len(self.identities)
@@ -274,30 +277,79 @@ def _distinctive(alias_words: str) -> bool:
     return any(w not in GENERIC_WORDS and w not in COMMON_FIRST_NAMES for w in words)
 
 
-@lru_cache(maxsize=4096)
-def _phrase(text: str) -> re.Pattern[str]:
-    return re.compile(rf"(?:^| ){re.escape(text)}(?: |$)")
+class _AliasMatcher(NamedTuple):
+    """One alias, prepared: an acronym matched as written, or a phrase on skeletons."""
+
+    alias: str
+    acronym: re.Pattern[str] | None
+    phrase: re.Pattern[str] | None
+    skeleton: str
+    limit: int  # edit distance allowed between the whole display and the alias (0: none)
+    counts: Counter[str]  # of the skeleton's characters
+
+
+class _Display(NamedTuple):
+    text: str
+    shape: str  # the skeleton of its words
+    counts: Counter[str]  # of the shape's characters
+
+
+def _display(text: str) -> _Display:
+    shape = skeleton(_words(text))
+    return _Display(text, shape, Counter(shape))
+
+
+@lru_cache(maxsize=1024)
+def _alias_matchers(ident: Identity) -> tuple[_AliasMatcher, ...]:
+    out: list[_AliasMatcher] = []
+    for alias in (ident.name, *ident.aliases):
+        if alias.isupper() and len(alias) <= 5 and " " not in alias:
+            acronym = re.compile(rf"(?<![A-Za-z]){re.escape(alias)}(?![A-Za-z])")
+            out.append(_AliasMatcher(alias, acronym, None, "", 0, Counter()))
+            continue
+        alias_words = _words(alias)
+        if not _distinctive(alias_words):
+            continue
+        shape = skeleton(alias_words)
+        limit = 0
+        if len(alias_words) >= 8 and " " in alias_words:
+            limit = 2 if len(alias_words) >= 14 else 1
+        phrase = re.compile(rf"(?:^| ){re.escape(shape)}(?: |$)")
+        out.append(_AliasMatcher(alias, None, phrase, shape, limit, Counter(shape)))
+    return tuple(out)
+
+
+def _match_alias(display: _Display, matchers: Iterable[_AliasMatcher]) -> str | None:
+    """The first alias that ``display`` names."""
+    for m in matchers:
+        if m.acronym is not None:
+            hit = m.acronym.search(display.text) is not None
+        else:
+            hit = (m.phrase is not None and m.phrase.search(display.shape) is not None) or (
+                m.limit > 0 and _within(display, m)
+            )
+        if hit:
+            return m.alias
+    return None
+
+
+def _within(display: _Display, m: _AliasMatcher) -> bool:
+    """Whether the display's shape is within ``m.limit`` edits of the alias.
+
+    An edit changes the character counts by at most 2, so counts further apart
+    than twice the limit rule the distance out without computing it.
+    """
+    if abs(len(display.shape) - len(m.skeleton)) > m.limit:
+        return False
+    ours, theirs = display.counts, m.counts
+    gap = sum(abs(n - theirs[c]) for c, n in ours.items())
+    gap += sum(n for c, n in theirs.items() if c not in ours)
+    return gap <= 2 * m.limit and distance(display.shape, m.skeleton, m.limit) <= m.limit
 
 
 def display_name_match(display: str, ident: Identity) -> str | None:
     """The alias of ``ident`` that ``display`` names, or None."""
-    words = _words(display)
-    shape = skeleton(words)
-    for alias in (ident.name, *ident.aliases):
-        alias_words = _words(alias)
-        if alias.isupper() and len(alias) <= 5 and " " not in alias:
-            if re.search(rf"(?<![A-Za-z]){re.escape(alias)}(?![A-Za-z])", display):
-                return alias
-            continue
-        if not _distinctive(alias_words):
-            continue
-        if _phrase(skeleton(alias_words)).search(shape):
-            return alias
-        if len(alias_words) >= 8 and " " in alias_words:
-            limit = 2 if len(alias_words) >= 14 else 1
-            if distance(shape, skeleton(alias_words), limit) <= limit:
-                return alias
-    return None
+    return _match_alias(_display(display), _alias_matchers(ident))
 
 
 # ------------------------------------------------------------------ domains
@@ -311,11 +363,16 @@ def _split_suffix(domain: str) -> tuple[list[str], str]:
     return [x for x in left.split(".") if x], suffix
 
 
+_AFFIXES = tuple(AFFIX_WORDS)
+
+
 def _strip_affixes(label: str) -> str:
     flat = label.replace("-", "").replace("_", "")
     changed = True
     while changed:
         changed = False
+        if not (flat.startswith(_AFFIXES) or flat.endswith(_AFFIXES)):
+            break  # no word can be stripped in this pass
         for word in AFFIX_WORDS:
             if flat.startswith(word) and len(flat) > len(word) + 2:
                 flat, changed = flat[len(word) :], True
@@ -324,51 +381,177 @@ def _strip_affixes(label: str) -> str:
     return flat.strip("0123456789") or flat
 
 
+class _Shape(NamedTuple):
+    """The parts of a domain that :func:`lookalike` compares, computed once per domain."""
+
+    domain: str
+    labels: tuple[str, ...]  # left of the public suffix
+    suffix: str
+    org: str
+    label: str  # the last label left of the suffix
+    skeleton: str  # of ``label``
+    flat: str  # the labels joined
+
+
+def _shape(domain: str) -> _Shape:
+    labels, suffix = _split_suffix(domain)
+    label = labels[-1] if labels else ""
+    org = organisational_domain(domain)
+    return _Shape(domain, tuple(labels), suffix, org, label, skeleton(label), "".join(labels))
+
+
+class _Candidate(NamedTuple):
+    """A candidate's shape and the affix-free forms its checks compare."""
+
+    shape: _Shape
+    flat: str  # labels joined, hyphens dropped
+    parts: str  # the last label's hyphen-separated parts that are not affix words
+    stripped_label: str
+    stripped_flat: str
+
+
+def _candidate(domain: str) -> _Candidate:
+    shape = _shape(to_unicode(domain))
+    flat = shape.flat.replace("-", "")
+    parts = "".join(x for x in shape.label.split("-") if x not in AFFIX_WORDS)
+    return _Candidate(shape, flat, parts, _strip_affixes(shape.label), _strip_affixes(flat))
+
+
 def lookalike(candidate: str, protected: str) -> str | None:
     """How ``candidate`` imitates the protected domain, or None."""
-    cand = to_unicode(candidate)
-    if cand == protected or cand.endswith("." + protected):
+    return _technique(_candidate(candidate), _shape(protected))
+
+
+def _technique(cand: _Candidate, prot: _Shape) -> str | None:
+    c = cand.shape
+    if c.domain == prot.domain or c.domain.endswith("." + prot.domain):
         return None
-    c_labels, c_suffix = _split_suffix(cand)
-    p_labels, p_suffix = _split_suffix(protected)
-    if not c_labels or not p_labels:
+    if not c.labels or not prot.labels or c.org == prot.org:
         return None
-    if organisational_domain(cand) == organisational_domain(protected):
-        return None
-    c_label, p_label = c_labels[-1], p_labels[-1]
-    p_flat, c_flat = "".join(p_labels), "".join(c_labels).replace("-", "")
-    generic = p_label in GENERIC_WORDS or len(p_flat) < 3
-    if any(not ch.isascii() for ch in cand) and skeleton(c_label) == skeleton(p_label):
+    c_label, p_label, p_flat = c.label, prot.label, prot.flat
+    if not c.domain.isascii() and c.skeleton == prot.skeleton:
         return "idn_confusable"
-    if c_label != p_label and skeleton(c_label) == skeleton(p_label):
+    if c_label != p_label and c.skeleton == prot.skeleton:
         return "homoglyph"
-    if generic:
+    if p_label in GENERIC_WORDS or len(p_flat) < 3:
         return None
-    if c_label == p_label and c_suffix != p_suffix:
+    if c_label == p_label and c.suffix != prot.suffix:
         return "tld_swap"
-    if protected in cand and cand.startswith(protected + "."):
+    if c.domain.startswith(prot.domain + "."):
         return "embedded"
-    if len(p_flat) >= 4 and c_flat == p_flat:
+    if len(p_flat) >= 4 and cand.flat == p_flat:
         return "hyphen"
-    parts = "".join(x for x in c_label.split("-") if x not in AFFIX_WORDS)
-    if len(p_label) >= 3 and "-" in c_label and parts in (p_label, p_flat):
+    return _affix_or_typo(cand, prot)
+
+
+def _affix_or_typo(cand: _Candidate, prot: _Shape) -> str | None:
+    c_label, p_label, p_flat = cand.shape.label, prot.label, prot.flat
+    if len(p_label) >= 3 and "-" in c_label and cand.parts in (p_label, p_flat):
         return "affix"
-    if len(p_label) >= 3 and _strip_affixes(c_label) in (p_label, p_flat) and c_label != p_label:
+    if len(p_label) >= 3 and cand.stripped_label in (p_label, p_flat) and c_label != p_label:
         return "affix"
-    if len(p_flat) >= 5 and c_flat != p_flat and _strip_affixes(c_flat) == p_flat:
+    if len(p_flat) >= 5 and cand.flat != p_flat and cand.stripped_flat == p_flat:
         return "affix"
     if len(p_label) >= 5:
-        limit = 2 if len(p_label) >= 10 else 1
+        limit = _typo_limit(p_label)
         if 0 < distance(c_label, p_label, limit) <= limit:
             return "typo"
     return None
 
 
+def _typo_limit(label: str) -> int:
+    return 2 if len(label) >= 10 else 1
+
+
+_MAX_TYPO = 2  # the largest typo distance: see _typo_limit
+
+
+def _deletions(word: str, count: int) -> set[str]:
+    """``word`` with up to ``count`` characters deleted (itself included)."""
+    out, frontier = {word}, {word}
+    for _ in range(count):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        out |= frontier
+    return out
+
+
+class _Protected(NamedTuple):
+    ident: Identity
+    domain: str  # as the identity lists it
+    shape: _Shape
+
+
+class LookalikeIndex:
+    """Protected domains keyed by everything :func:`lookalike` can fire on.
+
+    A candidate is compared only with the protected domains that share its
+    label skeleton (confusable, homoglyph, TLD swap), that it starts with
+    (embedded), whose label or joined labels equal one of its affix-free forms
+    (hyphen, affix), or that share a deletion variant with its label (typo:
+    two strings within edit distance k have a common form with at most k
+    characters deleted from each). :func:`lookalike` returns None for every
+    other protected domain, so the first hit in registry order is the one a
+    scan of every protected domain finds.
+    """
+
+    def __init__(self, identities: Iterable[Identity]) -> None:
+        self.entries: list[_Protected] = []
+        self._keys: dict[tuple[str, str], list[int]] = {}
+        self._typos: dict[str, list[int]] = {}  # deletion variant of a label -> entries
+        for ident in identities:
+            for domain in ident.domains:
+                self._add(_Protected(ident, domain, _shape(domain.lower())))
+        self._typo_keys = frozenset(self._typos)
+        longest = max(map(len, self._typos), default=0)
+        self._lengths = range(5 - _MAX_TYPO, longest + _MAX_TYPO + 1)
+
+    def _add(self, entry: _Protected) -> None:
+        shape = entry.shape
+        if not shape.labels:
+            return  # a bare public suffix is never imitated
+        at = len(self.entries)
+        self.entries.append(entry)
+        keys = [
+            ("skeleton", shape.skeleton),
+            ("domain", shape.domain),
+            ("name", shape.label),
+            ("name", shape.flat),
+        ]
+        for key in dict.fromkeys(keys):
+            self._keys.setdefault(key, []).append(at)
+        if len(shape.label) >= 5:
+            for variant in sorted(_deletions(shape.label, _typo_limit(shape.label))):
+                self._typos.setdefault(variant, []).append(at)
+
+    def candidates(self, cand: _Candidate) -> list[_Protected]:
+        """The protected domains ``cand`` might imitate, in registry order."""
+        shape = cand.shape
+        found: set[int] = set()
+        for key in self._probe_keys(cand):
+            found.update(self._keys.get(key, ()))
+        if len(shape.label) in self._lengths:
+            # a label within the distance of one of 10+ characters has 8 or more
+            deletions = 2 if len(shape.label) >= 10 - _MAX_TYPO else 1
+            for variant in _deletions(shape.label, deletions) & self._typo_keys:
+                found.update(self._typos[variant])
+        return [self.entries[i] for i in sorted(found)]
+
+    @staticmethod
+    def _probe_keys(cand: _Candidate) -> Iterator[tuple[str, str]]:
+        shape = cand.shape
+        yield "skeleton", shape.skeleton
+        dot = shape.domain.find(".")
+        while dot > 0:
+            yield "domain", shape.domain[:dot]
+            dot = shape.domain.find(".", dot + 1)
+        for form in (cand.flat, cand.parts, cand.stripped_label, cand.stripped_flat):
+            yield "name", form
+
+
 def find_lookalike(domain: str, registry: IdentityRegistry) -> tuple[Identity, str, str] | None:
     """(identity, its domain, technique) that ``domain`` imitates, if any.
 
-    Remembered per registry: a campaign repeats its domains, and the check
-    compares against every protected domain.
+    Remembered per registry: a campaign repeats its domains.
     """
     name = domain.lower().rstrip(".")
     if name not in registry.lookalikes:
@@ -384,13 +567,14 @@ _MEMO_LIMIT = 65_536
 def _find_lookalike(name: str, registry: IdentityRegistry) -> tuple[Identity, str, str] | None:
     if registry.owner(name) is not None:
         return None
-    for ident in registry.identities:
+    cand = _candidate(name)
+    for entry in registry.index.candidates(cand):
+        ident = entry.ident
         if any(name == u or name.endswith("." + u) for u in ident.unrelated_domains):
             continue
-        for protected in ident.domains:
-            technique = lookalike(name, protected.lower())
-            if technique:
-                return ident, protected, technique
+        technique = _technique(cand, entry.shape)
+        if technique:
+            return ident, entry.domain, technique
     return None
 
 
@@ -402,7 +586,8 @@ def _named_identities(display: str, registry: IdentityRegistry) -> tuple[tuple[I
     if display not in registry.display_names:
         if len(registry.display_names) >= _MEMO_LIMIT:
             registry.display_names.clear()
-        matches = ((ident, display_name_match(display, ident)) for ident in registry.identities)
+        named = _display(display)
+        matches = ((i, _match_alias(named, m)) for i, m in registry.alias_matchers)
         registry.display_names[display] = tuple((i, a) for i, a in matches if a)
     return registry.display_names[display]
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from pollwatch.analyze.record import Evidence, Finding
 from pollwatch.rules.fields import Subject
-from pollwatch.rules.operators import Hit, Matcher
+from pollwatch.rules.operators import Hit, Matcher, TextMatcher
 from pollwatch.rules.taxonomy import CATEGORIES, SEVERITIES, Reference
+from pollwatch.rules.text import PhraseSet
 
 MAX_EVIDENCE = 12
 
@@ -72,6 +73,30 @@ class Not:
 
 
 Node = Cond | All | Any | Not
+# A condition a node cannot be true without: its fields, and the phrase sets it needs
+Gate = tuple[tuple[str, ...], tuple[PhraseSet, ...]]
+
+
+def node_gates(node: Node) -> list[Gate]:
+    """The text conditions ``node`` needs, each with the phrase sets it cannot match without."""
+    if isinstance(node, Cond):
+        needs = node.matcher.needs if isinstance(node.matcher, TextMatcher) else ()
+        return [(node.fields, needs)] if needs else []
+    if isinstance(node, All):
+        return [gate for child in node.children for gate in node_gates(child)]
+    return []
+
+
+def _closed(subject: Subject, gate: Gate) -> bool:
+    """True when, in every text value of the gate's fields, a needed phrase set cannot match."""
+    fields, needs = gate
+    for name in fields:
+        for i, value in enumerate(subject.values(name)):
+            if isinstance(value, str):
+                folded = subject.folded(name, i)
+                if all(phrases.possible(folded) for phrases in needs):
+                    return False
+    return True
 
 
 def node_fields(node: Node) -> set[str]:
@@ -151,9 +176,11 @@ class RuleSet:
     rules: tuple[Rule, ...]
     folders: tuple[str, ...] = ()
     _by_id: dict[str, Rule] = field(default_factory=dict, repr=False, compare=False)
+    _gates: list[list[Gate]] = field(default_factory=list, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._by_id.update({r.id: r for r in self.rules})
+        self._gates.extend(node_gates(r.match) for r in self.rules)
 
     def get(self, rule_id: str) -> Rule | None:
         return self._by_id.get(rule_id)
@@ -163,10 +190,19 @@ class RuleSet:
         return frozenset(lang for r in self.rules for lang in r.languages)
 
     def findings(self, subject: Subject) -> tuple[Finding, ...]:
-        first = [f for r in self.rules if not r.second_pass and (f := r.evaluate(subject))]
+        first = self._pass(subject, second=False)
         subject.categories = tuple(sorted({f.category for f in first}))
-        second = [f for r in self.rules if r.second_pass and (f := r.evaluate(subject))]
-        return tuple(sorted(first + second, key=_finding_order))
+        return tuple(sorted(first + self._pass(subject, second=True), key=_finding_order))
+
+    def _pass(self, subject: Subject, *, second: bool) -> list[Finding]:
+        found: list[Finding] = []
+        for rule, gates in zip(self.rules, self._gates, strict=True):
+            if rule.second_pass != second or any(_closed(subject, g) for g in gates):
+                continue  # a closed gate: the rule cannot match (cheaper than evaluating it)
+            finding = rule.evaluate(subject)
+            if finding is not None:
+                found.append(finding)
+        return found
 
 
 def _finding_order(finding: Finding) -> tuple[int, str, str]:

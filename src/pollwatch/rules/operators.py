@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pollwatch.rules.fields import Kind, Subject, Value
-from pollwatch.rules.text import PhraseError, PhraseSet, compile_phrases, fold_plain
+from pollwatch.rules.text import Folded, PhraseError, PhraseSet, compile_phrases, fold_plain
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,23 +66,28 @@ def _phrases(value: object, path: str = "") -> PhraseSet:
     return compile_phrases(items)
 
 
-def _text_hits(
-    subject: Subject, field: str, find: Callable[[str, int], list[tuple[int, int]]]
-) -> list[Hit]:
-    hits: list[Hit] = []
-    for i, value in enumerate(subject.values(field)):
-        if isinstance(value, str):
-            hits.extend(Hit(field, i, s, e) for s, e in find(field, i))
-    return hits
+@dataclass(frozen=True, slots=True)
+class TextMatcher:
+    """A text operator's matcher: ``find`` gives folded spans in one text value.
+
+    ``find`` gives nothing in a text for which one of ``needs`` is not
+    :meth:`PhraseSet.possible`, so the engine can skip the whole rule.
+    """
+
+    find: Callable[[Folded], list[tuple[int, int]]]
+    needs: tuple[PhraseSet, ...] = ()
+
+    def __call__(self, subject: Subject, field: str) -> list[Hit]:
+        hits: list[Hit] = []
+        for i, value in enumerate(subject.values(field)):
+            if isinstance(value, str):
+                hits += [Hit(field, i, s, e) for s, e in self.find(subject.folded(field, i))]
+        return hits
 
 
 def _compile_phrase(value: object) -> Matcher:
     phrases = _phrases(value)
-
-    def match(subject: Subject, field: str) -> list[Hit]:
-        return _text_hits(subject, field, lambda f, i: phrases.spans(subject.folded(f, i)))
-
-    return match
+    return TextMatcher(phrases.spans, (phrases,))
 
 
 def _near_args(value: object) -> tuple[PhraseSet, PhraseSet, int, bool]:
@@ -106,8 +111,7 @@ def _near_args(value: object) -> tuple[PhraseSet, PhraseSet, int, bool]:
 def _compile_near(value: object) -> Matcher:
     a, b, within, ordered = _near_args(value)
 
-    def find(subject: Subject, field: str, index: int) -> list[tuple[int, int]]:
-        folded = subject.folded(field, index)
+    def find(folded: Folded) -> list[tuple[int, int]]:
         if not (a.possible(folded) and b.possible(folded)):
             return []
         spans_a, spans_b = a.spans(folded), b.spans(folded)
@@ -121,10 +125,7 @@ def _compile_near(value: object) -> Matcher:
                     return [(sa, ea), (sb, eb)] if (sa, ea) != (sb, eb) else [(sa, ea)]
         return []
 
-    def match(subject: Subject, field: str) -> list[Hit]:
-        return _text_hits(subject, field, lambda f, i: find(subject, f, i))
-
-    return match
+    return TextMatcher(find, (a, b))
 
 
 _NESTED_REPEAT = re.compile(r"\((?:[^()\\]|\\.)*[+*}]\)[+*{]")
@@ -151,18 +152,15 @@ def _regexes(value: object) -> tuple[re.Pattern[str], ...]:
 def _compile_regex(value: object) -> Matcher:
     regexes = _regexes(value)
 
-    def find(subject: Subject, field: str, index: int) -> list[tuple[int, int]]:
-        text = subject.folded(field, index).text
+    def find(folded: Folded) -> list[tuple[int, int]]:
+        text = folded.text
         out: list[tuple[int, int]] = []
         for regex in regexes:
             for m, _ in zip(regex.finditer(text), range(20), strict=False):
                 out.append((m.start(), m.end()))
         return out
 
-    def match(subject: Subject, field: str) -> list[Hit]:
-        return _text_hits(subject, field, lambda f, i: find(subject, f, i))
-
-    return match
+    return TextMatcher(find)
 
 
 def _whole(subject: Subject, field: str, test: Callable[[Value], bool]) -> list[Hit]:

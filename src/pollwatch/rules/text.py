@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 _HOMOGLYPHS = {
@@ -113,6 +113,7 @@ class _Item:
     gap: int | None = None  # ~N
     literal: str | None = None  # a plain word, required for the prefilter
     any_of: frozenset[str] | None = None  # group: one of these words must occur
+    led: str | None = None  # ``(?<!\w)`` + pattern, written to start with a literal word
 
 
 _TOKEN_RE = re.compile(r"\s+|\[|\]|\||[^\s\[\]|]+")
@@ -134,7 +135,8 @@ def _word(token: str) -> _Item:
     escaped = re.escape(word)
     if prefix:
         return _Item(escaped + r"\w*")
-    return _Item(escaped, literal=word if WORD_RE.fullmatch(word) else None)
+    literal = word if WORD_RE.fullmatch(word) else None
+    return _Item(escaped, literal=literal, led=rf"{escaped}(?<!\w{escaped})")
 
 
 def _parse_seq(tokens: list[str], pos: int, depth: int) -> tuple[list[_Item], int]:
@@ -158,12 +160,15 @@ def _first_literal(seq: list[_Item]) -> str | None:
 
 def _parse_group(tokens: list[str], pos: int, depth: int) -> tuple[_Item, int]:
     alternatives: list[str] = []
+    led: list[str] | None = []
     anchors: set[str] | None = set()
     optional = False
     while True:
         seq, pos = _parse_seq(tokens, pos, depth)
         if seq:
             alternatives.append(_join(seq))
+            first = seq[0].led
+            led = None if first is None or led is None else [*led, _join(seq, first)]
             anchor = _first_literal(seq)
             anchors = None if anchor is None or anchors is None else anchors | {anchor}
         else:
@@ -176,16 +181,19 @@ def _parse_group(tokens: list[str], pos: int, depth: int) -> tuple[_Item, int]:
     if not alternatives:
         raise PhraseError("empty group")
     any_of = frozenset(anchors) if anchors else None
-    return _Item("(?:" + "|".join(alternatives) + ")", optional=optional, any_of=any_of), pos + 1
+    group = "(?:" + "|".join(alternatives) + ")"
+    led_group = "(?:" + "|".join(led) + ")" if led else None
+    return _Item(group, optional=optional, any_of=any_of, led=led_group), pos + 1
 
 
-def _join(items: Sequence[_Item]) -> str:
+def _join(items: Sequence[_Item], lead: str | None = None) -> str:
+    """The items' pattern; ``lead`` replaces the first item's."""
     first, rest = items[0], items[1:]
     if first.optional or first.gap is not None:
         raise PhraseError("a phrase or group cannot start with an optional group or a gap")
     if rest and (rest[-1].optional or rest[-1].gap is not None):
         raise PhraseError("a phrase or group cannot end with an optional group or a gap")
-    out = [first.pattern]
+    out = [first.pattern if lead is None else lead]
     for item in rest:
         if item.gap is not None:
             out.append(rf"(?:{SEP}\w+){{0,{item.gap}}}")
@@ -214,7 +222,11 @@ def compile_phrase(source: str) -> Phrase:
     items, pos = _parse_seq(tokens, 0, 0)
     if pos != len(tokens):
         raise PhraseError(f"unexpected {tokens[pos]!r}")
-    pattern = r"(?<!\w)" + _join(items) + r"(?!\w)"
+    # Started with a literal word (the look-behind moved after it, when every way in
+    # starts with one), the pattern is searched for by re's literal scan.
+    lead = items[0].led
+    start = _join(items, lead) if lead else r"(?<!\w)" + _join(items)
+    pattern = start + r"(?!\w)"
     required = frozenset(i.literal for i in items if i.literal and not i.optional)
     groups = tuple(i.any_of for i in items if i.any_of and not i.optional)
     return Phrase(source, pattern, required, groups)
@@ -222,22 +234,54 @@ def compile_phrase(source: str) -> Phrase:
 
 @dataclass(frozen=True, slots=True)
 class PhraseSet:
-    """Several phrases with a word-set prefilter; only phrases that can match are run."""
+    """Several phrases with a word-set prefilter; only phrases that can match are run.
+
+    Each phrase is filed under words it cannot match without (its longest
+    required word, else the words of its first group), so the words of a text
+    pick the few phrases worth checking; phrases with neither are always checked.
+    """
 
     phrases: tuple[Phrase, ...]
     regexes: tuple[re.Pattern[str], ...]
+    _index: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
+    _always: list[int] = field(default_factory=list, repr=False, compare=False)
+    _keys: set[str] = field(default_factory=set, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for i, phrase in enumerate(self.phrases):
+            if phrase.required:
+                keys: Collection[str] = (max(sorted(phrase.required), key=len),)
+            elif phrase.groups:
+                keys = phrase.groups[0]
+            else:
+                self._always.append(i)
+                continue
+            for key in keys:
+                self._index.setdefault(key, []).append(i)
+        self._keys.update(self._index)
+
+    def _candidates(self, words: frozenset[str]) -> list[int]:
+        """Indices of the phrases that may be possible in a text with ``words``, in order."""
+        if self._keys.isdisjoint(words):
+            return self._always
+        hits = self._keys.intersection(words)
+        found = set(self._always)
+        for key in hits:
+            found.update(self._index[key])
+        return sorted(found)
 
     def possible(self, folded: Folded) -> bool:
+        """False when no phrase can match (``spans`` finds nothing)."""
         words = folded.words
-        return any(p.possible(words) for p in self.phrases)
+        return any(self.phrases[i].possible(words) for i in self._candidates(words))
 
     def spans(self, folded: Folded, limit: int = 20) -> list[tuple[int, int]]:
         words = folded.words
         out: list[tuple[int, int]] = []
-        for phrase, regex in zip(self.phrases, self.regexes, strict=True):
-            if not phrase.possible(words):
+        for i in self._candidates(words):
+            if not self.phrases[i].possible(words):
                 continue
-            for match in regex.finditer(folded.text):
+            for match in self.regexes[i].finditer(folded.text):
                 out.append((match.start(), match.end()))
                 if len(out) >= limit:
                     return sorted(out)
