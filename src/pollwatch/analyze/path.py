@@ -193,7 +193,7 @@ def _header_candidate(
         basis = f"the PHP script was run by a web client at {client}"
         return _Candidate(client, 0.6, basis, script=True)
     for name in _ORIGIN_HEADERS:
-        for position, value in index.fields.get(name, ()):
+        for position, value in index.get(name):
             words = value.replace("[", " ").replace("]", " ").split()
             ip = literal_ip(words[0]) if words and position > below else None
             if ip and is_public_ip(ip):

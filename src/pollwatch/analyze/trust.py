@@ -29,10 +29,11 @@ See ``docs/path.md``.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pollwatch.analyze.headerindex import HeaderIndex
@@ -55,9 +56,13 @@ class Provider:
     domains: tuple[str, ...]  # receiving host names end with one of these
     front: re.Pattern[str]  # its inbound MX names: their peer is always outside
     internal: re.Pattern[str] | None = None  # peer names of its own internal servers
+    dotted: tuple[str, ...] = field(init=False, repr=False, compare=False)  # ``.domain``
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dotted", tuple("." + d for d in self.domains))
 
     def owns(self, host: str) -> bool:
-        return any(host == d or host.endswith("." + d) for d in self.domains)
+        return host in self.domains or host.endswith(self.dotted)
 
 
 def _p(pattern: str) -> re.Pattern[str]:
@@ -91,7 +96,9 @@ PROVIDERS: tuple[Provider, ...] = (
 )  # fmt: skip
 
 
+@functools.lru_cache(maxsize=4096)
 def provider_for(host: str) -> Provider | None:
+    """The known provider whose domains hold ``host`` (receiving hosts repeat)."""
     name = host_of(host)
     return next((p for p in PROVIDERS if p.owns(name)), None) if name else None
 
@@ -139,7 +146,7 @@ def authserv_ids(index: HeaderIndex) -> dict[str, int]:
     """authserv-id -> header position of each Authentication-Results / ARC-A-R header."""
     found: dict[str, int] = {}
     for name in ("authentication-results", "arc-authentication-results"):
-        for position, value in index.fields.get(name, ()):
+        for position, value in index.get(name):
             if name == "arc-authentication-results":
                 value = value.split(";", 1)[1] if ";" in value else ""
             head = value.split(";", 1)[0].strip().split(" ", 1)[0]

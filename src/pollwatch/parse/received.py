@@ -15,6 +15,12 @@ A Received value is read in two passes, both linear in its length:
    ``via``, ``with``, ``id``, ``for``), and each clause's comments are read for
    TCP information (``rdns [ip]``, ``HELO x``, ``helo=x``, ``(ip)``, ident).
 
+Most lines take a shortcut with the same result: one regex matches the
+whole line in the common shapes (Microsoft 365, Gmail, Postfix) and yields
+the clauses directly; when the ``from`` and ``by`` comments are bare
+addresses the hop is built without the clause reader, from what the ``with``
+clause means (remembered per distinct text).
+
 Hops that are not network hops (local pickup, LMTP, POP/IMAP retrieval,
 content scanners, ``invoked by uid``, loopback, by-only) are kept with
 ``is_local`` and a ``local_reason``. See ``docs/received.md``.
@@ -28,6 +34,7 @@ import re
 import socket
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 import msgspec
 
@@ -117,13 +124,28 @@ def parse_received(raw: str) -> ReceivedHop:
     if text[:1] == "[" and text[-1:] == "]" and text[1:6].lower().startswith(("from ", "by ")):
         text = text[1:-1]
         defects.append(Defect("received.bracketed", "value was wrapped in [ ]"))
+    fast = _FAST_LINE.fullmatch(text) if not defects else None
+    if fast is not None and _regular(fast, text):
+        dated = read_date(fast.group(11).strip(), defects)
+        hop = _plain_hop(raw, fast, dated, defects)
+        return hop if hop is not None else _read(raw, _fast_clauses(fast), dated, defects)
     body, date_text = _split_date(text, defects)
-    stamp, stamp_raw, trailing_id = read_date(date_text, defects)
-    build = _Builder(raw, defects)
+    dated = read_date(date_text, defects)
     grouped = _group(_FAST_TOKEN.findall(body))
     if grouped is None:  # a lone paren: count them token by token
         grouped = _group(_tokenize_slow(body, defects))
-    build.read(*(grouped or (_Clause(""), {})))
+    return _read(raw, grouped or (_Clause(""), {}), dated, defects)
+
+
+_Dated = tuple[datetime | None, str | None, str | None]  # as read_date returns it
+
+
+def _read(
+    raw: str, grouped: tuple[_Clause, dict[str, _Clause]], dated: _Dated, defects: list[Defect]
+) -> ReceivedHop:
+    build = _Builder(raw, defects)
+    build.read(*grouped)
+    stamp, stamp_raw, trailing_id = dated
     if trailing_id and build.id is None:
         build.id = trailing_id  # Courier writes its queue id after the date
     return build.finish(stamp, stamp_raw)
@@ -204,6 +226,121 @@ def _joined(tokens: list[_Token]) -> str:
 
 
 _PARENS = re.compile(r"[()]")
+
+
+# --- whole-line fast path --------------------------------------------------
+
+# The common shapes in one match: Microsoft 365 ``from X (ip) by Y (ip) with
+# Microsoft SMTP Server (...) id N via Frontend Transport``, ``with HTTPS``,
+# Gmail ``by 2002:... with SMTP id N`` and ``mx.google.com with ESMTPS id N for
+# <a> (...)``, Postfix ``from h (rdns [ip]) by m (Postfix) with ESMTP id X for
+# <a>``: lower-case keywords in RFC order, at most one comment each, the date
+# after the only top-level ``;``. Its clauses are the ones the tokenizer would
+# build; any other line is tokenized.
+_WORD = r"[^\s();]++"
+_BARE_IP = re.compile(r"\[?[0-9A-Fa-f:.]++\]?")
+_NOTE = r"(?: \(([^()]*+)\))?"
+_FAST_LINE = re.compile(
+    rf"(?:from ({_WORD}){_NOTE} )?by ({_WORD}){_NOTE}(?: with ({_WORD}(?: {_WORD})*?){_NOTE})?"
+    rf"(?: id ({_WORD}))?(?: via ({_WORD}(?: {_WORD})*?))?(?: for ({_WORD}))?{_NOTE};([^;]*+)"
+)
+
+
+def _regular(match: re.Match[str], text: str) -> bool:
+    """Whether the tokenizer would group a :data:`_FAST_LINE` match as its groups
+    say: no keyword as a value, the last ``;`` outside comments, and a closing
+    comment only after ``id``, ``via`` or ``for``."""
+    helo, _, by, _, protocol, _, id_, via, for_, end_note, date = match.groups()
+    values = (helo, by, id_, for_, *(protocol or "").split(" "), *(via or "").split(" "))
+    if not _KEYWORD_SPELLINGS.isdisjoint(values):
+        return False
+    if ")" in date and not _outside_comments(text, match.start(11)):
+        return False
+    return end_note is None or id_ is not None or via is not None or for_ is not None
+
+
+def _fast_clauses(match: re.Match[str]) -> tuple[_Clause, dict[str, _Clause]]:
+    """The clauses of a :func:`_regular` line, as :func:`_group` builds them."""
+    helo, peer, by, by_note, protocol, with_note, id_, via, for_, end_note, _ = match.groups()
+    clauses: dict[str, _Clause] = {}
+    for name, words, note in (("from", helo, peer), ("by", by, by_note),
+                              ("with", protocol, with_note), ("id", id_, None),
+                              ("via", via, None), ("for", for_, None)):  # fmt: skip
+        if words is not None:
+            clauses[name] = _clause(name, words.split(" "), note)
+    if end_note is not None:
+        last = clauses["for" if for_ is not None else "via" if via is not None else "id"]
+        last.comments.append(end_note.strip())
+        last.head = len(last.words)
+    return _Clause(""), clauses
+
+
+def _clause(name: str, words: list[str], note: str | None) -> _Clause:
+    clause = _Clause(name)
+    clause.words = words
+    if note is not None:
+        clause.comments.append(note.strip())
+        clause.head = len(words)
+    return clause
+
+
+def _plain_hop(
+    raw: str, match: re.Match[str], dated: _Dated, defects: list[Defect]
+) -> ReceivedHop | None:
+    """The hop of a :func:`_regular` line whose ``from`` and ``by`` comments are
+    bare addresses (Microsoft 365, Gmail), exactly as :class:`_Builder` reads it;
+    None for other lines."""
+    helo, peer, by, by_note, protocol, note, id_, via, for_, end_note, _ = match.groups()
+    from_ip = by_ip = None
+    if peer is not None and (not _BARE_IP.fullmatch(peer) or not (from_ip := _clean_ip(peer))):
+        return None
+    if by_note is not None and (
+        not _BARE_IP.fullmatch(by_note) or not (by_ip := _first_ip(by_note))
+    ):
+        return None
+    if peer is None and helo is not None and (_is_literal(helo) or helo[:1].isdigit()):
+        from_ip = _clean_ip(helo)
+    tail = _plain_tail(protocol, note, end_note)
+    reason = tail.reason
+    if reason is None:
+        reason = _peerless(from_ip, helo, None, helo is not None)
+    elif reason == "queue-injection" and from_ip:
+        reason = None
+    stamp, stamp_raw, trailing_id = dated
+    hop_id = id_.strip("<>") if id_ is not None else None
+    if trailing_id and hop_id is None:
+        hop_id = trailing_id  # Courier writes its queue id after the date
+    return ReceivedHop(
+        raw=raw, from_helo=helo, from_ip=from_ip, by=by, by_ip=_clean_ip(by) or by_ip,
+        protocol=tail.protocol, via=via, id=hop_id,
+        envelope_for=_recipients([for_]) if for_ is not None else None,
+        envelope_from=tail.envelope_from, software=tail.software, timestamp=stamp,
+        timestamp_raw=stamp_raw, is_local=reason is not None, local_reason=reason, parsed=True,
+        flags=tail.flags, defects=tuple(defects),
+    )  # fmt: skip
+
+
+class _Tail(NamedTuple):
+    protocol: str | None
+    software: str | None
+    envelope_from: str | None
+    flags: tuple[str, ...]
+    reason: str | None  # the local reason the text gives, before the peer is looked at
+
+
+@functools.lru_cache(maxsize=1024)
+def _plain_tail(protocol: str | None, note: str | None, end_note: str | None) -> _Tail:
+    """What a ``with`` clause and a closing comment make of a hop, as :class:`_Builder`
+    reads them (Microsoft and Gmail lines repeat them verbatim)."""
+    build = _Builder("", [])
+    if protocol is not None:
+        build._protocol(protocol, [note.strip()] if note is not None else [])
+    if end_note is not None:
+        build._comment(end_note.strip())
+    get = build.fields.get
+    flags = tuple(sorted(build.flags))
+    reason = _text_reason(get("protocol"), build.markers)
+    return _Tail(get("protocol"), get("software"), get("envelope_from"), flags, reason)
 
 
 # --- addresses -------------------------------------------------------------
@@ -473,16 +610,15 @@ class _Builder:
         self._with(clauses)
         self._ends(clauses)
         self.parsed = self._understood(prefix, clauses)
-        self.local_reason = self._local(prefix, clauses)
+        if self.parsed:
+            self.local_reason = self._local(prefix.comments, "from" in clauses)
 
     def _comment(self, comment: str) -> None:
         """Flags and envelope-from from a comment the receiver wrote (not a HELO)."""
-        for hint in _FLAG_HINTS.finditer(comment):
-            self.flags.add(_FLAG_NAMES[(hint.lastindex or 1) - 1])
-        position = comment.find("envelope-from")
-        if position >= 0 and self.fields.get("envelope_from") is None:
-            value = comment[position + 13 :].lstrip(" =:").split(" ", 1)[0]
-            self.fields["envelope_from"] = value.strip("<>,;") or None
+        flags, has_envelope, envelope = _note_facts(comment)
+        self.flags.update(flags)
+        if has_envelope and self.fields.get("envelope_from") is None:
+            self.fields["envelope_from"] = envelope
 
     def _from(self, clause: _Clause | None, peer: _PeerInfo) -> None:
         if clause is None:
@@ -536,8 +672,11 @@ class _Builder:
         if clause is None:
             return
         words = clause.words if clause.head < 0 else clause.words[: clause.head]
-        self.fields["protocol"] = " ".join(words) or None  # Exim 4.97 adds ``tls <cipher>``
-        for comment in clause.comments:
+        self._protocol(" ".join(words), clause.comments)  # Exim 4.97 adds ``tls <cipher>``
+
+    def _protocol(self, words: str, comments: list[str]) -> None:
+        self.fields["protocol"] = words or None
+        for comment in comments:
             self._comment(comment)
             self.markers += " " + comment.lower()
             if self.fields.get("software") is None and _looks_like_software(comment):
@@ -573,33 +712,16 @@ class _Builder:
             return False
         return True
 
-    def _local(self, prefix: _Clause, clauses: dict[str, _Clause]) -> str | None:
-        if not self.parsed:
-            return None
-        protocol = (self.fields.get("protocol") or "").lower().split(" ", 1)[0]
-        if protocol in _LOCAL_PROTOCOLS:
-            return _LOCAL_PROTOCOLS[protocol]
-        if (marker := _MARKER.search(self.markers)) is not None:
-            reason = _LOCAL_MARKERS[marker.group()]
-            if reason == "queue-injection" and self.fields.get("from_ip"):
+    def _local(self, prefix_comments: list[str], has_from: bool) -> str | None:
+        get = self.fields.get
+        reason = _text_reason(get("protocol"), self.markers)
+        if reason is not None:
+            if reason == "queue-injection" and get("from_ip"):
                 return None  # qmail ``invoked from network[ip/host]`` names the peer
             return reason
-        if any(c.lower().startswith("from ") for c in prefix.comments):
+        if any(c.lower().startswith("from ") for c in prefix_comments):
             return "local-submission"  # Sendmail ``(from user@localhost) by ...``
-        return self._peerless(clauses)
-
-    def _peerless(self, clauses: dict[str, _Clause]) -> str | None:
-        ip = self.fields.get("from_ip")
-        if ip is not None:
-            return "loopback" if ip.startswith("127.") or ip == "::1" else None
-        helo = (self.fields.get("from_helo") or "").lower()
-        if helo in _LOOPBACK_NAMES or (self.fields.get("from_rdns") or "") in _LOOPBACK_NAMES:
-            return "loopback"
-        if helo.endswith("spooldir"):
-            return "pickup"  # Mercury ``from SpoolDir by ...``
-        if "from" not in clauses and not helo:
-            return "no-peer"  # by-only and comment-only lines: no sending peer recorded
-        return None
+        return _peerless(get("from_ip"), get("from_helo"), get("from_rdns"), has_from)
 
     def finish(self, stamp: datetime | None, stamp_raw: str | None) -> ReceivedHop:
         get = self.fields.get
@@ -625,6 +747,45 @@ class _Builder:
             flags=tuple(sorted(self.flags)),
             defects=tuple(self.defects),
         )
+
+
+@functools.lru_cache(maxsize=4096)
+def _note_facts(comment: str) -> tuple[frozenset[str], bool, str | None]:
+    """A receiver's comment -> its flags, whether it names an envelope-from, and that."""
+    flags = frozenset(_FLAG_NAMES[(h.lastindex or 1) - 1] for h in _FLAG_HINTS.finditer(comment))
+    position = comment.find("envelope-from")
+    if position < 0:
+        return flags, False, None
+    value = comment[position + 13 :].lstrip(" =:").split(" ", 1)[0]
+    return flags, True, value.strip("<>,;") or None
+
+
+@functools.lru_cache(maxsize=4096)
+def _marker_reason(markers: str) -> str | None:
+    """The local reason of the first local marker in the collected text (Sendmail
+    and Microsoft lines repeat it verbatim)."""
+    marker = _MARKER.search(markers)
+    return _LOCAL_MARKERS[marker.group()] if marker is not None else None
+
+
+def _text_reason(protocol: str | None, markers: str) -> str | None:
+    """The local reason the protocol or a marker in the collected text gives."""
+    first = (protocol or "").lower().split(" ", 1)[0]
+    return _LOCAL_PROTOCOLS[first] if first in _LOCAL_PROTOCOLS else _marker_reason(markers)
+
+
+def _peerless(ip: str | None, helo: str | None, rdns: str | None, has_from: bool) -> str | None:
+    """The local reason of a hop whose peer is loopback, a spool, or not recorded."""
+    if ip is not None:
+        return "loopback" if ip.startswith("127.") or ip == "::1" else None
+    name = (helo or "").lower()
+    if name in _LOOPBACK_NAMES or (rdns or "") in _LOOPBACK_NAMES:
+        return "loopback"
+    if name.endswith("spooldir"):
+        return "pickup"  # Mercury ``from SpoolDir by ...``
+    if not has_from and not name:
+        return "no-peer"  # by-only and comment-only lines: no sending peer recorded
+    return None
 
 
 def _recipients(words: list[str]) -> str | None:

@@ -72,12 +72,24 @@ def read_date(
     if date_text is None or not date_text:
         defects.append(Defect("received.date_missing", "no date after the clauses"))
         return None, None, None
+    stamp, stamp_raw, trailing, found = _read_date(date_text)
+    defects.extend(found)
+    return stamp, stamp_raw, trailing
+
+
+@functools.lru_cache(maxsize=4096)
+def _read_date(
+    date_text: str,
+) -> tuple[datetime | None, str, str | None, tuple[Defect, ...]]:
+    """:func:`read_date` of a non-empty text, remembered: the hops of one message and
+    of one sender's burst often share their timestamp text."""
+    defects: list[Defect] = []
     head = date_text[:_DATE_SCAN]
     stamp, end = _match_date(head, defects)
     if stamp is None:
         defects.append(Defect("received.date_unparseable", head[:80]))
     trailing = _TRAILING_ID.search(date_text, end) if end else None
-    return stamp, date_text[:200], trailing.group(1) if trailing else None
+    return stamp, date_text[:200], trailing.group(1) if trailing else None, tuple(defects)
 
 
 def _match_date(text: str, defects: list[Defect]) -> tuple[datetime | None, int]:

@@ -111,10 +111,10 @@ def _report(unwrapped: Unwrapped, *, headers_available: bool) -> ReportSection:
 
 # --------------------------------------------------------------- header block only
 
-_FIELD = re.compile(r"^([^:\s][^:\r\n]{0,200}?)[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.MULTILINE)
 _BLANK_LINE = re.compile(rb"\n\r?\n")
-_FOLD = re.compile(r"\r?\n[ \t]+")  # as pollwatch.parse.headers.unfold
+_FOLD = re.compile(r"\n[ \t]+")
 _FIRST_FIELD = re.compile(rb"^(?:[!-9;-~]{1,200}[ \t]*:|From )")
+_MAX_NAME = 201  # characters of a field name
 
 
 def parse_headers(raw: bytes, limits: Limits, *, decode_words: bool = True) -> ParsedMessage:
@@ -125,20 +125,34 @@ def parse_headers(raw: bytes, limits: Limits, *, decode_words: bool = True) -> P
     With ``decode_words=False`` RFC 2047 encoded words are left as written
     (values are still unfolded and non-ASCII bytes repaired): path analysis
     does not read them, and decoding is most of the cost.
+
+    A field is an unfolded line whose text before the first ``:`` is, less
+    trailing blanks, a name of 1 to 201 characters that neither starts with
+    whitespace nor holds a CR; other lines are skipped.
     """
     if is_outlook_msg(raw):
         return parse_message(raw, limits)
-    block = _FOLD.sub(" ", _header_block(raw, limits))  # unfold every field in one pass
-    defects: list[Defect] = []
     headers: list[Header] = []
-    for name, value in _FIELD.findall(block):
+    defects: list[Defect] = []
+    for line in _unfold(_header_block(raw, limits)).split("\n"):
+        colon = line.find(":")
+        name = line[:colon].rstrip(" \t") if colon > 0 else ""
+        if not name or len(name) > _MAX_NAME or name[0].isspace() or "\r" in name:
+            continue
+        value = line[colon + 1 :]
         if not decode_words and value.isascii():
             headers.append(Header(name, value.strip()))
             continue
         text, found = decode_value(value, name)
         headers.append(Header(name, text))
         defects.extend(found)
-    return _header_record(raw, tuple(headers), defects)
+    return _header_record(raw, headers, defects)
+
+
+def _unfold(block: str) -> str:
+    """``re.sub(r"\r?\n[ \t]+", " ", block)`` (as :func:`pollwatch.parse.headers.unfold`),
+    with the CR of each CRLF fold dropped first so the pattern starts with a literal."""
+    return _FOLD.sub(" ", block.replace("\r\n ", "\n ").replace("\r\n\t", "\n\t"))
 
 
 def _header_block(raw: bytes, limits: Limits) -> str:
@@ -159,14 +173,13 @@ def _header_block(raw: bytes, limits: Limits) -> str:
     return raw[:end].decode("ascii", "surrogateescape")
 
 
-def _header_record(
-    raw: bytes, headers: tuple[Header, ...], defects: list[Defect]
-) -> ParsedMessage:
+def _header_record(raw: bytes, headers: list[Header], defects: list[Defect]) -> ParsedMessage:
     first: dict[str, str] = {}
     received: list[str] = []
     for header in headers:
         name = header.name.lower()
-        first.setdefault(name, header.value)
+        if name not in first:
+            first[name] = header.value
         if name == "received":
             received.append(header.value)
     date, found = parse_date(first.get("date"))
@@ -176,7 +189,7 @@ def _header_record(
     return ParsedMessage(
         sha256=_sha256(raw),
         size=len(raw),
-        headers=headers,
+        headers=tuple(headers),
         message_id=clean_message_id(first.get("message-id")),
         date=date,
         subject=first.get("subject") or "",
