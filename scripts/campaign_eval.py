@@ -3,7 +3,7 @@
 Usage::
 
     python scripts/campaign_eval.py [--count 5000] [--seed 7] [--workers 2]
-        [--background DIR ...] [--min-ari 0.95] [--min-wave 0.9]
+        [--background DIR ...] [--min-ari 0.95] [--min-wave 0.9] [--keep DIR]
 
 Generates ``--count`` labelled messages with ``pollwatch synth``, ingests them
 together with real background mail (default: phishing_pot dev and the
@@ -54,7 +54,9 @@ def adjusted_rand_index(truth: list[str], predicted: list[str]) -> float:
 
 def main() -> int:
     args = _arguments()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.keep or Path(scratch)
+        tmp.mkdir(parents=True, exist_ok=True)
         sample, labels = Path(tmp) / "synth.mbox", Path(tmp) / "labels.jsonl"
         write_mbox(generate(SynthConfig(count=args.count, seed=args.seed)), sample, labels)
         background = [str(p) for p in args.background if p.exists()]
@@ -151,6 +153,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--background", type=Path, nargs="*", default=list(BACKGROUND))
     parser.add_argument("--min-ari", type=float, default=0.95)
     parser.add_argument("--min-wave", type=float, default=0.9)
+    parser.add_argument("--keep", type=Path, help="keep the sample and catalogue in this folder")
     return parser.parse_args()
 
 

@@ -83,7 +83,7 @@ def test_labelled_campaigns_are_found_whole_and_apart() -> None:
     _, assignment = place([f for _, f in rows])
     by_label: dict[str, set[str]] = defaultdict(set)
     for label, f in rows:
-        if label.campaign and label.campaign.startswith(("intim", "phish", "disinfo")):
+        if label.campaign:
             by_label[label.campaign].add(assignment[f.sha256])
     assert by_label and all(len(ids) == 1 for ids in by_label.values()), by_label
     assert len({next(iter(ids)) for ids in by_label.values()}) == len(by_label)
@@ -153,7 +153,9 @@ def test_personalised_copies_of_one_threat_are_one_campaign() -> None:
              "for our candidate or we will come after you. We know where you live and we "
              f"will be watching your polling place on election day. Reference {1000 + i}.\n",
     )) for i, (name, box) in enumerate(names)]  # fmt: skip
-    assert len({f.fingerprint for f in features}) == 1  # the name and number are masked
+    texts = {key for f in features for key in f.keys if key.startswith("text:")}
+    assert len(texts) == 1  # the name and number are masked: one text ...
+    assert len({f.fingerprint for f in features}) == 3  # ... under three sender addresses
     _, assignment = place(features)
     assert len(set(assignment.values())) == 1
 
@@ -184,3 +186,58 @@ def test_ingest_places_messages_and_campaigns_command_reads_them(tmp_path: Path)
         assert catalogue.analysis(biggest["members"][0]) is not None
     missing = runner.invoke(app, ["campaigns", "show", "C-nope", "--db", str(db)])
     assert "no campaign 'C-nope'" in str(missing.exception)
+
+
+THREAT = ("Dear {name}, we are in possession of all your information including {home}. You will "
+          "vote for our candidate on election day or we will come after you. {extra} Change your "
+          "party registration this week to let us know you received our message.")  # fmt: skip
+
+
+def _threat(i: int, sender: str, extra: str) -> bytes:
+    return simple_message(
+        to=f'"Voter {i}" <voter{i}@example.net>', sender=sender, subject="Vote or else",
+        body=THREAT.format(name=f"Voter {i}", home=f"{100 + i} Main Street", extra=extra) + "\n",
+    )  # fmt: skip
+
+
+def test_near_duplicate_threats_from_different_senders_stay_apart() -> None:
+    first = [features_of(_threat(i, '"Group A" <info@group-a.example>', "We are watching."))
+             for i in range(3)]  # fmt: skip
+    second = [features_of(_threat(i + 3, '"Group A" <command@group-b.example>',
+                                  "Our members are watching.")) for i in range(3)]  # fmt: skip
+    for order in (first + second, second + first, [*second[:1], *first, *second[1:]]):
+        _, assignment = place(order)
+        assert len({assignment[f.sha256] for f in first}) == 1
+        assert len({assignment[f.sha256] for f in second}) == 1
+        assert assignment[first[0].sha256] != assignment[second[0].sha256]
+
+
+POOL = (
+    ("Your computer was infected with my malware months ago and I have all your contacts.",
+     "We have copied your voter file record and your browsing history from your own device."),
+    ("Transfer the payment in Bitcoin to the wallet below within two days of this message.",
+     "Send the money in Bitcoin to this address before the deadline written in this letter."),
+    ("If I do not receive the payment, everything goes to your contacts, employer and party.",
+     "After the payment arrives I will delete everything, otherwise it will all be published."),
+)
+
+
+def _extortion(i: int, choice: tuple[int, int, int], sender: str | None = None) -> bytes:
+    box = f"victim{i}@example.net"
+    body = " ".join(POOL[slot][pick] for slot, pick in enumerate(choice))
+    return simple_message(to=box, sender=sender or box, subject=f"Security alert {i}",
+                          body=f"Hello! {body} bc1qexamplewallet{i:02d}xyz\n")  # fmt: skip
+
+
+def test_waves_written_from_one_sentence_pool_join_but_not_across_senders() -> None:
+    waves = [features_of(_extortion(i, choice))
+             for i, choice in enumerate([(0, 0, 0), (1, 0, 1), (1, 1, 0)])]  # fmt: skip
+    assert all("from:{self}" in f.keys and any(k.startswith("phrase:") for k in f.keys)
+               for f in waves)  # fmt: skip
+    other = features_of(_extortion(9, (0, 1, 1), sender="no-reply@notice.example"))
+    for order in ([*waves, other], [other, *reversed(waves)]):
+        db, assignment = place(order)
+        assert len({assignment[f.sha256] for f in waves}) == 1
+        assert assignment[other.sha256] != assignment[waves[0].sha256]
+        kinds = {row[0] for row in db.execute("SELECT kind FROM template_links")}
+        assert "phrase" in kinds

@@ -25,7 +25,9 @@ MIN_SIZE = 2
 CATEGORY_SHARE = 0.1  # a category names the campaign when this share of members has it
 SLOT_SAMPLE = 20_000
 LINK_DETAIL = {
-    "same_text": "identical text once personal data, numbers and URL paths are masked",
+    "same_text": (
+        "identical text from the same sender once personal data, numbers and URL paths are masked"
+    ),
     "template": "near-duplicate wording (MinHash of word 3-shingles)",
     "from": "the same claimed sender address, with related wording or claims",
     "reply": "the same Reply-To address, with related wording or claims",
@@ -34,6 +36,8 @@ LINK_DETAIL = {
     "display": "the same sender display name, with related wording",
     "edge24": "delivered from the same /24 network, with related wording",
     "msgid": "the same Message-ID host pattern, with related wording",
+    "text": "the same masked text under another sender address",
+    "phrase": "the same long sentence, with overlapping claims",
 }
 
 _MEMBERS = (

@@ -5,15 +5,20 @@ content stage becomes ``{name}``, ``{address}`` ..., and numbers, URL paths,
 mail addresses and long tokens become ``{number}``, ``{url}``, ``{email}``,
 ``{token}``. Variants of one template then read the same. From the masked text:
 
-* ``fingerprint``: 63-bit hash of the sender's display name and the masked
-  subject and body: the template's identity (a campaign that rotates sender
-  addresses under one name keeps one template);
+* ``fingerprint``: 63-bit hash of the claimed sender and of the display name
+  and masked subject and body: the template's identity. A template therefore
+  has one claimed sender (or none), fixed when it is created, which keeps the
+  sender-conflict rule independent of arrival order;
 * ``shingles``: MinHash (rensa) of word 3-shingles of subject and body, for
   near-duplicate templates;
 * ``words``: MinHash of the masked word set, the looser similarity that guards
   links through shared senders, URLs or infrastructure;
 * ``keys``: values that may join templates into one campaign (``from:``,
-  ``reply:``, ``url:``, ``wallet:``, ``display:``, ``edge24:``, ``msgid:``).
+  ``reply:``, ``url:``, ``wallet:``, ``display:``, ``edge24:``, ``msgid:``;
+  ``text:``, the hash of the masked text without the sender, so a campaign
+  that rotates sender addresses under one text is found whole; ``phrase:``,
+  each long masked sentence of a message that makes claims, so waves written
+  from one pool of sentences (spintax) are found together).
 """
 
 from __future__ import annotations
@@ -38,6 +43,9 @@ MAX_BODY = 20_000
 KEEP_BODY = 4_000  # masked text kept per template, for the template view
 MAX_SLOT_VALUE = 120
 SELF_SENDER = "from:{self}"  # a claimed identity that never links on its own
+PHRASE_WORDS = 8  # a sentence this long (words, not slots) is distinctive
+MAX_PHRASES = 12
+MAX_PHRASE = 200
 
 # URL hosts that appear in unrelated mail everywhere: never a campaign key.
 COMMON_HOSTS = frozenset({
@@ -69,6 +77,8 @@ _WALLET = re.compile(r"\b(bc1[02-9ac-hj-np-z]{25,87}|[13][1-9A-HJ-NP-Za-km-z]{25
 _WORD = re.compile(r"\{[a-z_]+\}|[^\W\d_]+(?:'[^\W\d_]+)?")
 _SPACE = re.compile(r"[ \t\u00a0]+")
 _LINES = re.compile(r"\s*\n\s*")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
 
 
 class MessageFeatures(msgspec.Struct, frozen=True, kw_only=True):
@@ -108,9 +118,11 @@ def message_features(view: ParsedMessage, analysis: Analysis) -> MessageFeatures
     display = analysis.message.from_.display.strip() if analysis.message.from_ else ""
     short = len(tokens) < MIN_WORDS
     edge, origin = analysis.path.edge, analysis.path.origin
+    claimed = _claimed_sender(view, sender)
+    text = f"{display.lower()}\n{subject}\n{body}"
     return MessageFeatures(
         sha256=analysis.message.sha256,
-        fingerprint=_fingerprint(f"{display.lower()}\n{subject}\n{body}", sender, short),
+        fingerprint=_hash(text, claimed),
         arrival=_arrival(analysis),
         recipient=_recipient(view, analysis),
         sender=sender,
@@ -120,7 +132,7 @@ def message_features(view: ParsedMessage, analysis: Analysis) -> MessageFeatures
         words=len(tokens),
         shingles=b"" if short else _minhash(_shingles(_WORD.findall(subject.lower()) + tokens)),
         vocabulary=_minhash(sorted(set(tokens))) if tokens else b"",
-        keys=tuple(sorted(set(_keys(view, analysis, sender)))),
+        keys=_all_keys(view, analysis, claimed, None if short else text, body),
         slots=(*subject_slots, *slots),
         categories=analysis.categories,
         language=analysis.language,
@@ -184,11 +196,31 @@ def _spans(items: tuple[Personalization, ...], where: str) -> Iterator[tuple[int
             yield item.start, item.end, item.field
 
 
-def _fingerprint(text: str, sender: str | None, short: bool) -> int:
+def _claimed_sender(view: ParsedMessage, sender: str | None) -> str | None:
+    """The sender key: ``from:ADDRESS``, or SELF_SENDER when it is the recipient's own."""
+    if not sender:
+        return None
+    if any(a.address and a.address.lower() == sender for a in view.to):
+        return SELF_SENDER
+    return f"from:{sender}"
+
+
+def _hash(text: str, sender: str | None) -> int:
     data = text.lower().encode("utf-8", "surrogatepass")
-    if short and sender is not None:
+    if sender is not None:
         data += b"\0" + sender.encode("utf-8", "surrogatepass")
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big") >> 1
+
+
+def _phrases(body: str) -> Iterator[str]:
+    """``phrase:`` keys: the message's long masked sentences, normalised."""
+    found = 0
+    for sentence in _SENTENCE.split(body):
+        if len(_LETTERS.findall(sentence)) >= PHRASE_WORDS:
+            yield "phrase:" + " ".join(sentence.lower().split())[:MAX_PHRASE]
+            found += 1
+            if found == MAX_PHRASES:
+                return
 
 
 def _shingles(tokens: list[str]) -> list[str]:
@@ -227,12 +259,22 @@ def _recipient(view: ParsedMessage, analysis: Analysis) -> str | None:
     return view.to[0].address.lower() if view.to and view.to[0].address else None
 
 
-def _keys(view: ParsedMessage, analysis: Analysis, sender: str | None) -> Iterator[str]:
+def _all_keys(
+    view: ParsedMessage, analysis: Analysis, claimed: str | None, text: str | None, body: str
+) -> tuple[str, ...]:
+    keys = set(_keys(view, analysis, claimed))
+    if text is not None:  # long enough to be a template of its own
+        keys.add(f"text:{_hash(text, None):016x}")
+    if analysis.categories:
+        keys.update(_phrases(body))
+    return tuple(sorted(keys))
+
+
+def _keys(view: ParsedMessage, analysis: Analysis, claimed: str | None) -> Iterator[str]:
     recipients = {a.address.lower() for a in view.to if a.address}
-    if sender and sender in recipients:  # the recipient's own address, spoofed
-        yield SELF_SENDER
-    elif sender:
-        yield f"from:{sender}"
+    if claimed is not None:
+        yield claimed
+    if claimed is not None and claimed != SELF_SENDER:
         display = (analysis.message.from_.display if analysis.message.from_ else "").strip()
         if display.lower() not in GENERIC_NAMES and len(display) >= 4:
             yield f"display:{display.lower()}"

@@ -15,13 +15,17 @@ Link rules (see docs/campaigns.md):
   name) when the vocabularies overlap (>= 0.2) or the claims do (category
   Jaccard >= 0.5);
 * a shared *infrastructure* key (edge /24, Message-ID host pattern) when the
-  vocabularies overlap (>= 0.35).
+  vocabularies overlap (>= 0.35);
+* ``phrase``: a shared long sentence when both make claims and the claims
+  overlap (category Jaccard >= 0.5): waves composed from one sentence pool;
+* ``text``: the same masked text (display name, subject and body) under
+  another sender address, always.
 
-Templates whose claimed senders conflict (each has sender addresses, none in
-common; spoofing the recipient's own address counts as one sender) are never
-linked: two groups using one provider, one pool of reply-to mailboxes or
-similar wording stay two campaigns. The same masked text under several senders
-is still one template, so a campaign that rotates senders is found whole.
+A template has one claimed sender or none (it is part of the fingerprint).
+Templates whose claimed senders differ (spoofing the recipient's own address
+counts as one sender) are never linked except through ``text``: two groups
+using one provider, one pool of reply-to mailboxes or similar wording stay two
+campaigns, while a campaign that rotates senders under one text is found whole.
 Spoofing the recipient's own address is never a link by itself.
 An ASN, a mailer or a From *domain* is never a key: all Gmail-sent mail shares
 one of each. Merged campaigns keep the id of the one created in the earliest
@@ -51,6 +55,8 @@ IDENTITY_VOCABULARY = 0.2
 IDENTITY_CLAIMS = 0.5
 INFRASTRUCTURE_VOCABULARY = 0.35
 IDENTITY_KINDS = frozenset({"from", "reply", "url", "wallet", "display"})
+CONTENT_KINDS = frozenset({"text", "phrase"})  # never "shared infrastructure" evidence
+PHRASE_CLAIMS = 0.5
 CANDIDATES_PER_BUCKET = 32
 CANDIDATES_PER_KEY = 64
 
@@ -87,13 +93,14 @@ class CampaignGraph:
         template = self._template(features.fingerprint)
         if template is None:
             template = self._create(features)
-            self._link_similar(template)
+            new_keys = self._store_keys(template.fingerprint, features.keys)
+            self._link_similar(template)  # after its keys: sender conflicts need them
             grown = set(features.categories)
         else:
             self._grow(template, features)
+            new_keys = self._store_keys(template.fingerprint, features.keys)
             grown = set(features.categories) - template.categories
             template.categories |= grown
-        new_keys = self._store_keys(template.fingerprint, features.keys)
         keys = self._keys_of(template.fingerprint) if grown else new_keys
         self._link_keys(template, keys)
         campaign = self._campaign_of(template.fingerprint)
@@ -197,13 +204,13 @@ class CampaignGraph:
                 " ORDER BY fingerprint LIMIT ?",
                 (key, template.fingerprint, CANDIDATES_PER_KEY),
             )
-            kind = key.split(":", 1)[0]
+            kind, value = key.split(":", 1)
             for other in self._templates([row[0] for row in rows]):
-                if kind != "from" and self._conflict(template, other):
+                if kind != "text" and self._conflict(template, other):
                     continue
                 score = _key_score(kind, template, other)
                 if score is not None:
-                    self._join(template, other, kind, key.split(":", 1)[1], score)
+                    self._join(template, other, kind, "" if kind == "text" else value, score)
 
     def _shared(self, a: Template, b: Template) -> str | None:
         """"identity" or "infrastructure" when the templates share a key of that kind."""
@@ -213,12 +220,13 @@ class CampaignGraph:
             (a.fingerprint, b.fingerprint),
         ).fetchall()
         kinds = {row[0].split(":", 1)[0] for row in rows if row[0] != SELF_SENDER}
+        kinds -= CONTENT_KINDS
         if kinds & IDENTITY_KINDS:
             return "identity"
         return "infrastructure" if kinds else None
 
     def _conflict(self, a: Template, b: Template) -> bool:
-        """Both claim sender addresses and none is shared."""
+        """Both claim a sender and they differ."""
         first, second = self._senders(a.fingerprint), self._senders(b.fingerprint)
         return bool(first) and bool(second) and not first & second
 
@@ -295,6 +303,11 @@ def band_keys(signature: bytes) -> list[int]:
 
 def _key_score(kind: str, a: Template, b: Template) -> float | None:
     """The evidence for a link through a shared key, or None when it is not enough."""
+    if kind == "text":
+        return 1.0
+    if kind == "phrase":
+        claims = _jaccard(a.categories, b.categories)
+        return claims if claims >= PHRASE_CLAIMS else None
     words = similarity(a.vocabulary, b.vocabulary)
     if kind in IDENTITY_KINDS:
         claims = _jaccard(a.categories, b.categories)
