@@ -1,6 +1,8 @@
 """The campaign graph: templates (distinct masked texts) joined by links, kept in SQLite.
 
-A campaign is a connected component. Whether two templates are linked depends
+A campaign is a connected component. Links are recorded when they join two
+campaigns; a template is not compared again with templates already in its own
+campaign, so every stored link explains a join. Whether two templates are linked depends
 only on the two templates (their signatures, keys and categories), never on
 the order they arrived in, so the same messages in any order give the same
 campaigns. :meth:`CampaignGraph.add` places one message: it joins its template
@@ -182,6 +184,8 @@ class CampaignGraph:
             )
             found.update(row[0] for row in rows)
         for other in self._templates(sorted(found)):
+            if other.campaign == self._campaign_of(template.fingerprint):
+                continue  # already joined: a link would change nothing
             score = similarity(template.shingles, other.shingles)
             if score < TEMPLATE_WITH_IDENTITY:
                 continue
@@ -200,12 +204,14 @@ class CampaignGraph:
             if key == SELF_SENDER:
                 continue
             rows = self.db.execute(
-                "SELECT fingerprint FROM template_keys WHERE key = ? AND fingerprint != ?"
-                " ORDER BY fingerprint LIMIT ?",
-                (key, template.fingerprint, CANDIDATES_PER_KEY),
+                "SELECT k.fingerprint FROM template_keys k JOIN templates t USING (fingerprint)"
+                " WHERE k.key = ? AND t.campaign != ? ORDER BY k.fingerprint LIMIT ?",
+                (key, self._campaign_of(template.fingerprint), CANDIDATES_PER_KEY),
             )
             kind, value = key.split(":", 1)
             for other in self._templates([row[0] for row in rows]):
+                if other.campaign == self._campaign_of(template.fingerprint):
+                    continue  # already joined: a link would change nothing
                 if kind != "text" and self._conflict(template, other):
                     continue
                 score = _key_score(kind, template, other)

@@ -16,6 +16,7 @@ from pathlib import Path
 class BlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._folders: set[Path] = set()  # fan-out folders known to exist
 
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:4] / sha256
@@ -24,14 +25,20 @@ class BlobStore:
         """Store ``data`` (idempotent) and return its SHA-256."""
         digest = sha256 or hashlib.sha256(data).hexdigest()
         target = self.path_for(digest)
-        if target.is_file() and target.stat().st_size == len(data):
-            return digest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         try:
+            if target.stat().st_size == len(data):
+                return digest
+        except FileNotFoundError:
+            pass
+        folder = target.parent
+        if folder not in self._folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
+        fd, temp = tempfile.mkstemp(dir=folder, prefix=".incoming-")
+        try:
+            os.fchmod(fd, 0o444)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-            Path(temp).chmod(0o444)
             Path(temp).replace(target)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
