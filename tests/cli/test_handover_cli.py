@@ -79,3 +79,21 @@ def test_commands_explain_a_missing_catalogue(tmp_path: Path) -> None:
     result = RUNNER.invoke(app, ["report", "--db", str(tmp_path / "none.db")])
     assert result.exit_code != 0
     assert "run `pollwatch ingest` first" in str(result.exception)
+
+
+def test_evidence_says_which_members_could_not_be_packaged(tmp_path_factory) -> None:
+    root = tmp_path_factory.mktemp("lost")
+    db, campaign, _ = catalogue(root)
+    shown = msgspec.json.decode(run("campaigns", "show", campaign, "--db", str(db),
+                                    "--format", "json"))  # fmt: skip
+    lost = shown["members"][0]
+    blob = root / "p.blobs" / lost[:2] / lost[2:4] / lost
+    assert blob.is_file()
+    blob.unlink()
+    package = root / "e.zip"
+    printed = run("evidence", "--campaign", campaign, "--out", str(package), "--db", str(db))
+    assert "1 campaign member(s) could not be packaged" in " ".join(printed.split())
+    with zipfile.ZipFile(package) as archive:
+        manifest = msgspec.json.decode(archive.read("manifest.json"))
+    assert manifest["missing_members"] == [lost]
+    assert "verified" in run("evidence", "verify", str(package))

@@ -144,6 +144,13 @@ def evidence_command(
         f"evidence package {summary.path}: {summary.messages} messages, {summary.analyses} "
         f"analyses, {summary.custody_events} custody events; sha256 {summary.sha256}"
     )
+    if summary.missing_members:
+        stdout.print(
+            f"[yellow]{summary.missing_members} campaign member(s) could not be packaged "
+            "(their bytes are not in the store); listed in the manifest[/]"
+        )
+    for problem in summary.problems:
+        stdout.print(f"  noticed: {problem}", markup=False)
 
 
 def verify_command(
@@ -159,6 +166,8 @@ def verify_command(
         stdout.print(f"{package}: {state} ({report.verified}/{report.listed} files)")
         for problem in report.problems:
             stdout.print(f"  {problem.kind}: {problem.path or ''} {problem.detail}", markup=False)
+        if report.problems_dropped:
+            stdout.print(f"  ... and {report.problems_dropped} more problem(s) not listed")
     if not report.ok:
         raise typer.Exit(1)
 

@@ -53,11 +53,17 @@ class CatalogueMembers:
         self.catalogue = catalogue
 
     def members(self, campaign_id: str) -> Iterator[Member]:
+        """Members whose bytes are gone from the blob store are left out: the evidence
+        writer lists them as ``missing_members`` instead of failing the package."""
         record = Campaigns(self.catalogue.db).get(campaign_id)
         for sha256 in sorted(record.members):
+            try:
+                raw = self.catalogue.read_blob(sha256)
+            except FileNotFoundError:
+                continue
             yield Member(
                 sha256=sha256,
-                raw=self.catalogue.read_blob(sha256),
+                raw=raw,
                 analysis=self.catalogue.analysis(sha256),
                 custody=tuple(self.catalogue.custody(sha256)),
             )
