@@ -241,3 +241,30 @@ def test_waves_written_from_one_sentence_pool_join_but_not_across_senders() -> N
         assert assignment[other.sha256] != assignment[waves[0].sha256]
         kinds = {row[0] for row in db.execute("SELECT kind FROM template_links")}
         assert "phrase" in kinds
+
+
+def test_addresses_of_one_organisation_join_but_mailbox_users_do_not() -> None:
+    org = [features_of(_threat(i, f'"Group A" <{box}@group-a.example.org>', extra))
+           for i, (box, extra) in enumerate((("info", "We are watching."),
+                                             ("command", "Our members are watching.")))]  # fmt: skip
+    assert all("org:example.org" in f.keys for f in org)  # the registrable domain
+    _, assignment = place(org)
+    assert assignment[org[0].sha256] == assignment[org[1].sha256]
+    users = [features_of(_threat(i, f'"Group A" <{box}@gmail.com>', "We are watching."))
+             for i, box in enumerate(("first.user", "second.user"))]  # fmt: skip
+    assert not any(k.startswith("org:") for f in users for k in f.keys)
+    users[1] = features_of(_threat(7, '"Group A" <second.user@gmail.com>', "Our people watch."))
+    _, assignment = place(users)
+    assert assignment[users[0].sha256] != assignment[users[1].sha256]
+
+
+def test_mailer_script_and_html_skeleton_are_infrastructure_keys() -> None:
+    table = "".join(f"<tr><td>{i}</td><td>cell</td></tr>" for i in range(8))
+    raw = b"X-Mailer: PHPMailer 6.1.5\r\nX-PHP-Originating-Script: 1003:mailer.php\r\n" + (
+        simple_message(sender="g@group-a.example.org", subject="Vote or else",
+                       body=THREAT.format(name="Voter 1", home="1 Main Street", extra="") + "\n",
+                       html=f"<html><body><table>{table}</table></body></html>")
+    )  # fmt: skip
+    keys = features_of(raw).keys
+    kinds = {key.split(":", 1)[0] for key in keys}
+    assert {"mailer", "script", "html"} <= kinds, keys

@@ -37,6 +37,10 @@ LINK_DETAIL = {
     "edge24": "delivered from the same /24 network, with related wording",
     "msgid": "the same Message-ID host pattern, with related wording",
     "text": "the same masked text under another sender address",
+    "org": "sender addresses of the same organisation's domain, with related wording or claims",
+    "mailer": "the same mailer (X-Mailer), with related wording",
+    "script": "the same sending script (a compromised web server), with related wording",
+    "html": "the same HTML structure (tag skeleton), with related wording",
     "phrase": "the same long sentence, with overlapping claims",
 }
 

@@ -13,8 +13,11 @@ mail addresses and long tokens become ``{number}``, ``{url}``, ``{email}``,
   near-duplicate templates;
 * ``words``: MinHash of the masked word set, the looser similarity that guards
   links through shared senders, URLs or infrastructure;
-* ``keys``: values that may join templates into one campaign (``from:``,
-  ``reply:``, ``url:``, ``wallet:``, ``display:``, ``edge24:``, ``msgid:``;
+* ``keys``: values that may join templates into one campaign (identity:
+  ``from:``, ``org:`` (the sender's registrable domain, not a mailbox
+  provider's), ``reply:``, ``url:``, ``wallet:``, ``display:``;
+  infrastructure: ``edge24:``, ``msgid:``, ``mailer:``, ``script:``, ``html:``
+  (the HTML tag skeleton);
   ``text:``, the hash of the masked text without the sender, so a campaign
   that rotates sender addresses under one text is found whole; ``phrase:``,
   each long masked sentence of a message that makes claims, so waves written
@@ -32,6 +35,7 @@ from datetime import datetime
 import msgspec
 from rensa import RMinHash
 
+from pollwatch.analyze.dns import organisational_domain
 from pollwatch.analyze.record import Analysis, Personalization
 from pollwatch.models import ParsedMessage
 
@@ -56,6 +60,18 @@ COMMON_HOSTS = frozenset({
     "apple.com", "www.apple.com", "play.google.com", "apps.apple.com", "fonts.googleapis.com",
     "schema.org", "www.w3schools.com", "outlook.office365.com", "login.microsoftonline.com",
 })  # fmt: skip
+# Mailbox providers: two addresses there are two people, not one organisation.
+MAILBOX_PROVIDERS = frozenset({
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+    "aol.com", "icloud.com", "me.com", "mac.com", "protonmail.com", "proton.me", "pm.me",
+    "tutanota.com", "tuta.io", "zoho.com", "mail.com", "gmx.com", "gmx.net", "gmx.de", "web.de",
+    "mail.ru", "bk.ru", "inbox.ru", "list.ru", "yandex.ru", "yandex.com", "qq.com", "163.com",
+    "126.com", "sina.com", "naver.com", "daum.net", "comcast.net", "att.net", "verizon.net",
+    "sbcglobal.net", "bellsouth.net", "cox.net", "charter.net", "earthlink.net", "optonline.net",
+    "rediffmail.com", "libero.it", "orange.fr", "free.fr", "laposte.net", "t-online.de",
+})  # fmt: skip
+MAILBOX_PREFIXES = ("yahoo.", "ymail.", "hotmail.", "outlook.", "live.", "gmx.", "yandex.")
+MIN_HTML_TAGS = 20  # shorter HTML skeletons are shared by unrelated mail
 GENERIC_NAMES = frozenset({
     "", "admin", "administrator", "support", "info", "no-reply", "noreply", "service",
     "customer service", "team", "help desk", "helpdesk", "security", "mail", "webmaster",
@@ -79,6 +95,7 @@ _SPACE = re.compile(r"[ \t\u00a0]+")
 _LINES = re.compile(r"\s*\n\s*")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
+_TAG = re.compile(r"<\s*([a-zA-Z][a-zA-Z0-9]*)")
 
 
 class MessageFeatures(msgspec.Struct, frozen=True, kw_only=True):
@@ -275,6 +292,9 @@ def _keys(view: ParsedMessage, analysis: Analysis, claimed: str | None) -> Itera
     if claimed is not None:
         yield claimed
     if claimed is not None and claimed != SELF_SENDER:
+        organisation = _organisation(claimed)
+        if organisation:
+            yield f"org:{organisation}"
         display = (analysis.message.from_.display if analysis.message.from_ else "").strip()
         if display.lower() not in GENERIC_NAMES and len(display) >= 4:
             yield f"display:{display.lower()}"
@@ -289,6 +309,17 @@ def _keys(view: ParsedMessage, analysis: Analysis, claimed: str | None) -> Itera
     yield from _infrastructure_keys(view, analysis)
 
 
+def _organisation(claimed: str) -> str | None:
+    """The registrable domain of a claimed sender, unless it is a mailbox provider's."""
+    domain = claimed.rpartition("@")[2]
+    if "." not in domain:
+        return None
+    organisation = organisational_domain(domain)
+    if organisation in MAILBOX_PROVIDERS or organisation.startswith(MAILBOX_PREFIXES):
+        return None
+    return organisation
+
+
 def _infrastructure_keys(view: ParsedMessage, analysis: Analysis) -> Iterator[str]:
     edge = analysis.path.edge
     if edge is not None and "." in edge.ip:
@@ -296,6 +327,14 @@ def _infrastructure_keys(view: ParsedMessage, analysis: Analysis) -> Iterator[st
     if view.message_id and "@" in view.message_id:
         host = view.message_id.rsplit("@", 1)[1].strip("<> ").lower()
         yield "msgid:" + _NUMBER.sub("#", host)
+    if analysis.sender.mailer:
+        yield "mailer:" + _NUMBER.sub("#", analysis.sender.mailer.lower())[:MAX_PHRASE]
+    if analysis.sender.script:
+        yield "script:" + analysis.sender.script.lower()[:MAX_PHRASE]
+    tags = _TAG.findall(view.html_body[:MAX_BODY])
+    if len(tags) >= MIN_HTML_TAGS:
+        skeleton = " ".join(tags).lower()
+        yield f"html:{_hash(skeleton, None):016x}"
 
 
 def _state(items: tuple[Personalization, ...]) -> str | None:

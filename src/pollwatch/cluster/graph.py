@@ -13,11 +13,11 @@ Link rules (see docs/campaigns.md):
 
 * ``template``: shingle similarity >= 0.8; or >= 0.5 when the templates share an
   identity key; or >= 0.65 when they share an infrastructure key;
-* a shared *identity* key (sender address, reply-to, URL host, wallet, display
-  name) when the vocabularies overlap (>= 0.2) or the claims do (category
-  Jaccard >= 0.5);
-* a shared *infrastructure* key (edge /24, Message-ID host pattern) when the
-  vocabularies overlap (>= 0.35);
+* a shared *identity* key (sender address, sender organisation, reply-to, URL
+  host, wallet, display name) when the vocabularies overlap (>= 0.2) or the
+  claims do (category Jaccard >= 0.5);
+* a shared *infrastructure* key (edge /24, Message-ID host pattern, mailer,
+  sending script, HTML skeleton) when the vocabularies overlap (>= 0.35);
 * ``phrase``: a shared long sentence when both make claims and the claims
   overlap (category Jaccard >= 0.5): waves composed from one sentence pool;
 * ``text``: the same masked text (display name, subject and body) under
@@ -25,7 +25,8 @@ Link rules (see docs/campaigns.md):
 
 A template has one claimed sender or none (it is part of the fingerprint).
 Templates whose claimed senders differ (spoofing the recipient's own address
-counts as one sender) are never linked except through ``text``: two groups
+counts as one sender), unless both addresses belong to one organisation's
+domain (never a mailbox provider's), are never linked except through ``text``: two groups
 using one provider, one pool of reply-to mailboxes or similar wording stay two
 campaigns, while a campaign that rotates senders under one text is found whole.
 Spoofing the recipient's own address is never a link by itself.
@@ -56,7 +57,7 @@ TEMPLATE_WITH_INFRASTRUCTURE = 0.65
 IDENTITY_VOCABULARY = 0.2
 IDENTITY_CLAIMS = 0.5
 INFRASTRUCTURE_VOCABULARY = 0.35
-IDENTITY_KINDS = frozenset({"from", "reply", "url", "wallet", "display"})
+IDENTITY_KINDS = frozenset({"from", "org", "reply", "url", "wallet", "display"})
 CONTENT_KINDS = frozenset({"text", "phrase"})  # never "shared infrastructure" evidence
 PHRASE_CLAIMS = 0.5
 CANDIDATES_PER_BUCKET = 32
@@ -232,14 +233,15 @@ class CampaignGraph:
         return "infrastructure" if kinds else None
 
     def _conflict(self, a: Template, b: Template) -> bool:
-        """Both claim a sender and they differ."""
+        """Both claim a sender, the addresses differ and so do their organisations."""
         first, second = self._senders(a.fingerprint), self._senders(b.fingerprint)
         return bool(first) and bool(second) and not first & second
 
     def _senders(self, fingerprint: int) -> set[str]:
+        """The template's ``from:`` key and its ``org:`` key, if any (none: no sender)."""
         rows = self.db.execute(
-            "SELECT key FROM template_keys WHERE fingerprint = ? AND key >= 'from:'"
-            " AND key < 'from;'",
+            "SELECT key FROM template_keys WHERE fingerprint = ? AND ((key >= 'from:'"
+            " AND key < 'from;') OR (key >= 'org:' AND key < 'org;'))",
             (fingerprint,),
         )
         return {row[0] for row in rows}
