@@ -16,13 +16,8 @@ from hypothesis import strategies as st
 from pollwatch.config import DEFAULT_LIMITS
 from pollwatch.errors import UsageError
 from pollwatch.export.case import Member
-from pollwatch.export.evidence import (
-    SEAL_PREFIX,
-    VerifyLimits,
-    VerifyReport,
-    verify_evidence,
-    write_evidence,
-)
+from pollwatch.export.evidence import SEAL_PREFIX, write_evidence
+from pollwatch.export.evidence_verify import VerifyLimits, VerifyReport, verify_evidence
 from pollwatch.intake.unwrap import peel_reports
 from support.cases import make_case, make_members
 

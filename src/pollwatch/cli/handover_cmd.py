@@ -22,7 +22,8 @@ from pollwatch.cluster.campaigns import MIN_SIZE
 from pollwatch.errors import UsageError
 from pollwatch.export.advisory import render_advisory
 from pollwatch.export.case import Case
-from pollwatch.export.evidence import verify_evidence, write_evidence
+from pollwatch.export.evidence import write_evidence
+from pollwatch.export.evidence_verify import verify_evidence
 from pollwatch.export.indicators_csv import indicators_csv
 from pollwatch.export.load import CatalogueMembers, load_cases
 from pollwatch.export.misp import misp_event
