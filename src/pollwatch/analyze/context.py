@@ -17,7 +17,8 @@ from pollwatch.analyze.dns import DnsSource
 from pollwatch.analyze.geo import GeoLabel, GeoLookup
 from pollwatch.analyze.sender import IdentityRegistry, load_identities
 from pollwatch.config import PathSettings
-from pollwatch.rules import RuleSet, load_rules
+from pollwatch.rules.engine import RuleSet
+from pollwatch.rules.loader import load_rules
 
 __all__ = ["AnalysisContext", "NoGeo", "shipped_identities", "shipped_rules", "system_clock"]
 

@@ -11,6 +11,7 @@ See ``docs/rules.md`` for the rule format, the operators and the fields, and
 
 from __future__ import annotations
 
+import pollwatch.analyze  # noqa: F401  # first: the engine builds analyze.record's Findings
 from pollwatch.rules.engine import Rule, RuleSet
 from pollwatch.rules.fields import FIELDS, Subject
 from pollwatch.rules.loader import (
