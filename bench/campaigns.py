@@ -90,11 +90,10 @@ def _incremental(db: Path, count: int, extra: int, folder: Path) -> list[float]:
     """Ingest ``extra`` further reports one at a time; milliseconds each."""
     config = SynthConfig(count=count + extra, seed=1)
     paths = []
-    for message in generate(config):
-        if message.label.index >= count:
-            path = folder / f"{message.label.index}.eml"
-            path.write_bytes(message.raw)
-            paths.append(path)
+    for message in generate(config, first=count):
+        path = folder / f"{message.label.index}.eml"
+        path.write_bytes(message.raw)
+        paths.append(path)
     times = []
     with Catalogue(db) as catalogue:
         for path in paths:

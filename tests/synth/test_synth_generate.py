@@ -229,3 +229,11 @@ def test_addresses_parse_as_us_addresses() -> None:
                 tags, kind = usaddress.tag(field.text)
                 assert kind == "Street Address"
                 assert tags["ZipCode"] == field.text[-5:]
+
+
+def test_generate_from_a_later_message_gives_the_same_tail():
+    config = SynthConfig(count=60, seed=5)
+    whole = [m.raw for m in generate(config)]
+    tail = [m.raw for m in generate(config, first=45)]
+    assert tail == whole[45:]
+    assert [m.label.index for m in generate(config, first=58)] == [58, 59]

@@ -19,8 +19,11 @@ from pathlib import PurePosixPath, PureWindowsPath
 from pollwatch.config import Limits
 from pollwatch.errors import MessageLimitError, NotAMessageError
 from pollwatch.models import Attachment, Defect
+from pollwatch.parse import boundaries
 from pollwatch.parse.charsets import decode_bytes
 from pollwatch.parse.headers import decode_value
+
+boundaries.install()
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _BOUNDARY_EVENT = re.compile(
