@@ -69,5 +69,6 @@ class _FeedparserRe(ModuleType):
 
 def install() -> None:
     """Idempotent; affects only ``email.feedparser``'s own regex compilation."""
-    if not isinstance(email.feedparser.re, _FeedparserRe):
-        email.feedparser.re = _FeedparserRe()  # type: ignore[attr-defined]
+    namespace = vars(email.feedparser)
+    if not isinstance(namespace["re"], _FeedparserRe):
+        namespace["re"] = _FeedparserRe()
