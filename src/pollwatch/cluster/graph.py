@@ -77,10 +77,13 @@ class Template:
 class CampaignGraph:
     """Incremental campaign assignment over an open catalogue connection (one writer)."""
 
-    def __init__(self, db: sqlite3.Connection, run_id: int) -> None:
+    def __init__(
+        self, db: sqlite3.Connection, run_id: int, senders: SenderCache | None = None
+    ) -> None:
         self.db = db
         self.run_id = run_id
         self.touched: set[str] = set()
+        self.senders = SenderCache() if senders is None else senders
 
     def add(self, features: MessageFeatures) -> str:
         """Record one message and return the id of its campaign."""
@@ -237,14 +240,19 @@ class CampaignGraph:
         first, second = self._senders(a.fingerprint), self._senders(b.fingerprint)
         return bool(first) and bool(second) and not first & second
 
-    def _senders(self, fingerprint: int) -> set[str]:
+    def _senders(self, fingerprint: int) -> frozenset[str]:
         """The template's ``from:`` key and its ``org:`` key, if any (none: no sender)."""
+        known = self.senders.get(fingerprint)
+        if known is not None:
+            return known
         rows = self.db.execute(
             "SELECT key FROM template_keys WHERE fingerprint = ? AND ((key >= 'from:'"
             " AND key < 'from;') OR (key >= 'org:' AND key < 'org;'))",
             (fingerprint,),
         )
-        return {row[0] for row in rows}
+        found = frozenset(row[0] for row in rows)
+        self.senders.put(fingerprint, found)
+        return found
 
     def _templates(self, fingerprints: Sequence[int]) -> list[Template]:
         out: list[Template] = []
@@ -292,6 +300,26 @@ class CampaignGraph:
         )
         self.touched.discard(loser)
         self.touched.add(survivor)
+
+
+class SenderCache:
+    """Each template's sender keys, kept between batches. The claimed sender is part
+    of a template's fingerprint and these keys are derived from it alone, so they
+    are the same whenever the template is stored; the cache spares the queries
+    (a template is checked against many candidates)."""
+
+    LIMIT = 200_000
+
+    def __init__(self) -> None:
+        self._keys: dict[int, frozenset[str]] = {}
+
+    def get(self, fingerprint: int) -> frozenset[str] | None:
+        return self._keys.get(fingerprint)
+
+    def put(self, fingerprint: int, keys: frozenset[str]) -> None:
+        if len(self._keys) >= self.LIMIT:
+            self._keys.clear()
+        self._keys[fingerprint] = keys
 
 
 def campaign_id(fingerprint: int) -> str:

@@ -22,7 +22,7 @@ import msgspec
 
 from pollwatch import __version__
 from pollwatch.analyze.record import Analysis
-from pollwatch.cluster.graph import CampaignGraph
+from pollwatch.cluster.graph import CampaignGraph, SenderCache
 from pollwatch.config import blob_dir_for
 from pollwatch.errors import StoreError
 from pollwatch.export.case import CustodyEvent
@@ -33,6 +33,9 @@ from pollwatch.store.records import MessageRow, SightingRow
 from pollwatch.store.schema import LATEST, MIGRATIONS
 
 __all__ = ["BlobStore", "Catalogue", "MessageRow", "SightingRow"]
+
+
+CACHE_KIB = 128 * 1024  # page cache: a million messages' indexes stay in memory
 
 
 def _now() -> str:
@@ -47,12 +50,14 @@ class Catalogue:
     def __init__(self, db_path: Path) -> None:
         self.path = db_path
         self.blobs = BlobStore(blob_dir_for(db_path))
+        self._senders = SenderCache()
         try:
             db_path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(db_path, isolation_level=None, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open catalogue {db_path}: {exc}") from exc
@@ -161,7 +166,7 @@ class Catalogue:
                 self._insert_sighting(db, sighting, run_id, now)
             for failure in failures:
                 self._insert_failure(db, failure, run_id, now)
-            graph = CampaignGraph(db, run_id)
+            graph = CampaignGraph(db, run_id, self._senders)
             for sha256, stored in analyses:
                 if sha256 in new:
                     self._insert_analysis(db, sha256, stored, run_id, now, graph)
