@@ -116,7 +116,8 @@ def main() -> int:
     exe = [sys.executable, "-m", "pollwatch"]
     print(f"{args.count:,} messages, {args.workers} workers, in {args.dir}")
     synth_s, _ = _stage("synth", [*exe, "synth", str(box), "--count", str(args.count),
-                                  "--seed", "1"], args.count)  # fmt: skip
+                                  "--seed", "1", "--workers", str(args.workers)],
+                        args.count)  # fmt: skip
     ingest_s, ingest_peak = _stage("ingest", [*exe, "ingest", str(box), "--db", str(db),
                                               "--workers", str(args.workers), "--format", "json"],
                                    args.count)  # fmt: skip

@@ -56,3 +56,16 @@ def test_synth_maildir_with_explicit_labels_and_start(tmp_path: Path) -> None:
 def test_synth_rejects_a_bad_start_date(tmp_path: Path) -> None:
     result = CliRunner().invoke(_app(), ["synth", str(tmp_path / "a"), "--start", "yesterday"])
     assert result.exit_code != 0
+
+
+def test_synth_workers_write_the_same_bytes(tmp_path: Path) -> None:
+    outputs = []
+    for workers in ("1", "2"):
+        out = tmp_path / workers / "x.mbox"
+        out.parent.mkdir()
+        args = ["synth", str(out), "-n", "2100", "--seed", "8", "--workers", workers]
+        result = CliRunner().invoke(_app(), args)
+        assert result.exit_code == 0, result.output
+        outputs.append((out.read_bytes(), (out.parent / "labels.jsonl").read_bytes()))
+    assert outputs[0] == outputs[1]
+    assert outputs[0][1].count(b"\n") == 2100

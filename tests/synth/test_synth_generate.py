@@ -15,6 +15,7 @@ from functools import cache
 import pytest
 
 from pollwatch.synth import CATEGORIES, KINDS, SynthConfig, SynthMessage, generate, plan
+from pollwatch.synth.parallel import generate_parallel
 from pollwatch.synth.people import (
     FIRST_NAMES_EN,
     FIRST_NAMES_ES,
@@ -237,3 +238,16 @@ def test_generate_from_a_later_message_gives_the_same_tail():
     tail = [m.raw for m in generate(config, first=45)]
     assert tail == whole[45:]
     assert [m.label.index for m in generate(config, first=58)] == [58, 59]
+
+
+def test_generate_stops_before_stop():
+    config = SynthConfig(count=60, seed=5)
+    assert [m.label.index for m in generate(config, first=10, stop=13)] == [10, 11, 12]
+    assert [m.label.index for m in generate(config, first=58, stop=99)] == [58, 59]
+
+
+def test_parallel_generation_gives_the_same_messages_in_order():
+    config = SynthConfig(count=130, seed=3)
+    serial = [m.raw for m in generate(config)]
+    assert [m.raw for m in generate_parallel(config, 2, block=25)] == serial
+    assert [m.raw for m in generate_parallel(config, 1, block=25)] == serial

@@ -323,18 +323,21 @@ def plan(config: SynthConfig) -> tuple[Campaign, ...]:
     return tuple(out)
 
 
-def generate(config: SynthConfig, first: int = 0) -> Iterator[SynthMessage]:
+def generate(
+    config: SynthConfig, first: int = 0, stop: int | None = None
+) -> Iterator[SynthMessage]:
     """Stream ``config.count`` labelled messages; deterministic in ``config``.
 
-    ``first`` skips to message number ``first`` without rendering those
-    before it: each message depends only on the configuration and its number.
+    ``first`` and ``stop`` give messages ``first`` to ``stop - 1`` only, without
+    rendering the others: each message depends only on the configuration and
+    its number.
     """
     campaigns = plan(config)
     by_kind: dict[str, list[Campaign]] = {}
     for c in campaigns:
         by_kind.setdefault(c.kind, []).append(c)
     weights = config.mix.weights()
-    for i in range(first, config.count):
+    for i in range(first, config.count if stop is None else min(stop, config.count)):
         rng = random.Random(f"pollwatch-synth/{config.seed}/{i}")
         kind: Kind = rng.choices(KINDS, weights)[0]  # type: ignore[assignment]
         yield _message(i, kind, config, by_kind.get(kind, []), rng)
