@@ -23,6 +23,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -69,17 +70,20 @@ class RecordedHeader(msgspec.Struct, frozen=True):
 
 
 def _split_top(text: str, sep: str) -> list[str]:
-    """Split on ``sep`` outside comments and quoted strings."""
+    """Split on ``sep`` outside comments and quoted strings (a backslash escapes
+    the next character). Only the characters that matter are visited."""
     parts: list[str] = []
     depth = 0
     quoted = False
     start = 0
-    escaped = False
-    for i, ch in enumerate(text):
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
+    escaped_at = -1
+    for match in _split_specials(sep).finditer(text):
+        i = match.start()
+        if i == escaped_at:
+            continue
+        ch = text[i]
+        if ch == "\\":
+            escaped_at = i + 1
         elif ch == '"' and depth == 0:
             quoted = not quoted
         elif ch == "(" and not quoted:
@@ -93,14 +97,25 @@ def _split_top(text: str, sep: str) -> list[str]:
     return parts
 
 
+@functools.cache
+def _split_specials(sep: str) -> re.Pattern[str]:
+    return re.compile("[" + re.escape('\\"()' + sep) + "]")
+
+
 def _strip_comments(text: str) -> tuple[str, str]:
-    """``text`` without (comments), and the comments joined."""
+    """``text`` without (comments), and the comments joined. Only quotes and
+    parentheses are visited; the text between them is copied in slices."""
     out: list[str] = []
     comments: list[str] = []
     depth = 0
     current: list[str] = []
     quoted = False
-    for ch in text:
+    position = 0
+    for match in _COMMENT_SPECIALS.finditer(text):
+        i = match.start()
+        (current if depth else out).append(text[position:i])
+        position = i + 1
+        ch = text[i]
         if ch == '"' and depth == 0:
             quoted = not quoted
             out.append(ch)
@@ -120,7 +135,11 @@ def _strip_comments(text: str) -> tuple[str, str]:
             current.append(ch)
         else:
             out.append(ch)
+    (current if depth else out).append(text[position:])
     return "".join(out), "; ".join(c for c in comments if c)
+
+
+_COMMENT_SPECIALS = re.compile(r'[()"]')
 
 
 def _tokens(text: str) -> list[str]:
