@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from array import array
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
@@ -11,7 +12,7 @@ import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pollwatch.cluster.features import MessageFeatures
+from pollwatch.cluster.features import MessageFeatures, similarity
 from pollwatch.cluster.graph import CampaignGraph
 from pollwatch.config import DEFAULT_LIMITS
 from pollwatch.intake.unwrap import peel_reports
@@ -268,3 +269,24 @@ def test_mailer_script_and_html_skeleton_are_infrastructure_keys() -> None:
     keys = features_of(raw).keys
     kinds = {key.split(":", 1)[0] for key in keys}
     assert {"mailer", "script", "html"} <= kinds, keys
+
+
+def test_a_shared_asn_supports_a_near_duplicate_but_never_links_alone() -> None:
+    base = sample()[0][1]
+    values = array("I", base.shingles)
+    near = array("I", (v ^ 0x5A5A5A5A if i >= 46 else v for i, v in enumerate(values)))
+    far = array("I", (v ^ 0x5A5A5A5A for v in values))
+    assert 0.65 <= similarity(base.shingles, near.tobytes()) < 0.8  # not near-duplicate alone
+    assert similarity(base.shingles, far.tobytes()) < 0.1
+
+    def variant(n: int, shingles: bytes, asn: int) -> MessageFeatures:
+        return msgspec.structs.replace(base, sha256=f"{n:064x}", fingerprint=n, keys=(f"asn:{asn}",),
+                                       shingles=shingles, categories=())  # fmt: skip
+
+    def campaigns(*features: MessageFeatures) -> int:
+        return len(set(place(list(features))[1].values()))
+
+    assert campaigns(variant(1, base.shingles, 64500), variant(2, near.tobytes(), 64500)) == 1
+    assert campaigns(variant(1, base.shingles, 64500), variant(2, near.tobytes(), 64501)) == 2
+    assert campaigns(variant(1, base.shingles, 64500), variant(2, far.tobytes(), 64500)) == 2
+    assert any(k.startswith("asn:") for k in features_of(_unrelated(0)).keys)

@@ -17,7 +17,8 @@ mail addresses and long tokens become ``{number}``, ``{url}``, ``{email}``,
   ``from:``, ``org:`` (the sender's registrable domain, not a mailbox
   provider's), ``reply:``, ``url:``, ``wallet:``, ``display:``;
   infrastructure: ``edge24:``, ``msgid:``, ``mailer:``, ``script:``, ``html:``
-  (the HTML tag skeleton);
+  (the HTML tag skeleton); weak evidence: ``asn:`` (the edge's network, which
+  only supports a near-duplicate link and is never looked up on its own);
   ``text:``, the hash of the masked text without the sender, so a campaign
   that rotates sender addresses under one text is found whole; ``phrase:``,
   each long masked sentence of a message that makes claims, so waves written
@@ -324,6 +325,8 @@ def _infrastructure_keys(view: ParsedMessage, analysis: Analysis) -> Iterator[st
     edge = analysis.path.edge
     if edge is not None and "." in edge.ip:
         yield "edge24:" + edge.ip.rsplit(".", 1)[0]
+    if edge is not None and edge.asn:
+        yield f"asn:{edge.asn}"
     if view.message_id and "@" in view.message_id:
         host = view.message_id.rsplit("@", 1)[1].strip("<> ").lower()
         yield "msgid:" + _NUMBER.sub("#", host)

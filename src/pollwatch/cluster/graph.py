@@ -12,7 +12,8 @@ merges the campaigns it links. Nothing is re-clustered.
 Link rules (see docs/campaigns.md):
 
 * ``template``: shingle similarity >= 0.8; or >= 0.5 when the templates share an
-  identity key; or >= 0.65 when they share an infrastructure key;
+  identity key; or >= 0.65 when they share an infrastructure key or the edge's
+  ASN (``asn:`` is only this weak evidence: it is never looked up on its own);
 * a shared *identity* key (sender address, sender organisation, reply-to, URL
   host, wallet, display name) when the vocabularies overlap (>= 0.2) or the
   claims do (category Jaccard >= 0.5);
@@ -30,8 +31,8 @@ domain (never a mailbox provider's), are never linked except through ``text``: t
 using one provider, one pool of reply-to mailboxes or similar wording stay two
 campaigns, while a campaign that rotates senders under one text is found whole.
 Spoofing the recipient's own address is never a link by itself.
-An ASN, a mailer or a From *domain* is never a key: all Gmail-sent mail shares
-one of each. Merged campaigns keep the id of the one created in the earliest
+An ASN or a mailbox provider's domain never links by itself: all Gmail-sent mail
+shares one of each. Every key link needs related wording or claims as well. Merged campaigns keep the id of the one created in the earliest
 run (then the smaller id); the other id is kept as an alias.
 """
 
@@ -59,6 +60,7 @@ IDENTITY_CLAIMS = 0.5
 INFRASTRUCTURE_VOCABULARY = 0.35
 IDENTITY_KINDS = frozenset({"from", "org", "reply", "url", "wallet", "display"})
 CONTENT_KINDS = frozenset({"text", "phrase"})  # never "shared infrastructure" evidence
+WEAK_KINDS = frozenset({"asn"})  # support a near-duplicate link; never looked up alone
 PHRASE_CLAIMS = 0.5
 CANDIDATES_PER_BUCKET = 32
 CANDIDATES_PER_KEY = 64
@@ -205,14 +207,14 @@ class CampaignGraph:
 
     def _link_keys(self, template: Template, keys: Sequence[str]) -> None:
         for key in keys:
-            if key == SELF_SENDER:
+            kind, value = key.split(":", 1)
+            if key == SELF_SENDER or kind in WEAK_KINDS:
                 continue
             rows = self.db.execute(
                 "SELECT k.fingerprint FROM template_keys k JOIN templates t USING (fingerprint)"
                 " WHERE k.key = ? AND t.campaign != ? ORDER BY k.fingerprint LIMIT ?",
                 (key, self._campaign_of(template.fingerprint), CANDIDATES_PER_KEY),
             )
-            kind, value = key.split(":", 1)
             for other in self._templates([row[0] for row in rows]):
                 if other.campaign == self._campaign_of(template.fingerprint):
                     continue  # already joined: a link would change nothing
