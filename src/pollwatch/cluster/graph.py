@@ -32,8 +32,9 @@ using one provider, one pool of reply-to mailboxes or similar wording stay two
 campaigns, while a campaign that rotates senders under one text is found whole.
 Spoofing the recipient's own address is never a link by itself.
 An ASN or a mailbox provider's domain never links by itself: all Gmail-sent mail
-shares one of each. Every key link needs related wording or claims as well. Merged campaigns keep the id of the one created in the earliest
-run (then the smaller id); the other id is kept as an alias.
+shares one of each. Every key link needs related wording or claims as well.
+Merged campaigns keep the id of the one created in the earliest run (then the
+smaller id); the other id is kept as an alias.
 """
 
 from __future__ import annotations
