@@ -9,11 +9,12 @@ from functools import cache
 from pathlib import Path
 
 import msgspec
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pollwatch.cluster.features import MessageFeatures, similarity
-from pollwatch.cluster.graph import CampaignGraph
+from pollwatch.cluster.graph import CampaignGraph, TemplateCache
 from pollwatch.config import DEFAULT_LIMITS
 from pollwatch.intake.unwrap import peel_reports
 from pollwatch.models import SourceRef
@@ -290,3 +291,26 @@ def test_a_shared_asn_supports_a_near_duplicate_but_never_links_alone() -> None:
     assert campaigns(variant(1, base.shingles, 64500), variant(2, near.tobytes(), 64501)) == 2
     assert campaigns(variant(1, base.shingles, 64500), variant(2, far.tobytes(), 64500)) == 2
     assert any(k.startswith("asn:") for k in features_of(_unrelated(0)).keys)
+
+
+def test_key_cache_keeps_placement_identical_and_forgets_rolled_back_keys() -> None:
+    features = [f for _, f in sample()]
+    _, fresh = place(features)
+    db = graph_db()
+    cache = TemplateCache()
+    for start in range(0, len(features), 25):  # batches sharing one cache, as ingest does
+        graph = CampaignGraph(db, 1, cache)
+        for f in features[start : start + 25]:
+            graph.add(f)
+    rows = db.execute("SELECT f.sha256, t.campaign FROM features f JOIN templates t USING (fingerprint)")
+    assert partition(dict(rows)) == partition(fresh)
+    assert sum(len(cache.stored_keys(f.fingerprint)) for f in features) > 0
+
+
+
+def test_a_rolled_back_batch_clears_the_template_cache(tmp_path: Path) -> None:
+    with Catalogue(tmp_path / "c.db") as catalogue:
+        catalogue._templates.stored_keys(7).add("from:a@b.example")
+        with pytest.raises(RuntimeError), catalogue.transaction():
+            raise RuntimeError("a failed batch")
+        assert catalogue._templates.stored_keys(7) == set()

@@ -22,7 +22,7 @@ import msgspec
 
 from pollwatch import __version__
 from pollwatch.analyze.record import Analysis
-from pollwatch.cluster.graph import CampaignGraph, SenderCache
+from pollwatch.cluster.graph import CampaignGraph, TemplateCache
 from pollwatch.config import blob_dir_for
 from pollwatch.errors import StoreError
 from pollwatch.export.case import CustodyEvent
@@ -50,7 +50,7 @@ class Catalogue:
     def __init__(self, db_path: Path) -> None:
         self.path = db_path
         self.blobs = BlobStore(blob_dir_for(db_path))
-        self._senders = SenderCache()
+        self._templates = TemplateCache()
         try:
             db_path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(db_path, isolation_level=None, timeout=30)
@@ -84,6 +84,7 @@ class Catalogue:
             yield self.db
         except BaseException:
             self.db.execute("ROLLBACK")
+            self._templates.clear()  # it may hold keys of templates that were not stored
             raise
         self.db.execute("COMMIT")
 
@@ -166,7 +167,7 @@ class Catalogue:
                 self._insert_sighting(db, sighting, run_id, now)
             for failure in failures:
                 self._insert_failure(db, failure, run_id, now)
-            graph = CampaignGraph(db, run_id, self._senders)
+            graph = CampaignGraph(db, run_id, self._templates)
             for sha256, stored in analyses:
                 if sha256 in new:
                     self._insert_analysis(db, sha256, stored, run_id, now, graph)
