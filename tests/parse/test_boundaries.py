@@ -45,7 +45,7 @@ def test_boundary_pattern_matches_as_the_stdlib_pattern(boundary: str, suffix: s
     separator = "--" + boundary
     pattern = _stdlib_pattern(separator)
     assert boundaries.boundary_separator(pattern.pattern) == separator
-    fast = boundaries.BoundaryPattern(separator, pattern.pattern)
+    fast = boundaries.BoundaryPattern(separator)
     for line in (prefix + separator + suffix, separator + suffix, separator[:-1] + suffix):
         assert _groups(fast.match(line)) == _groups(pattern.match(line)), repr(line)
 

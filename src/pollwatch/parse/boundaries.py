@@ -27,11 +27,10 @@ _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 class BoundaryPattern:
     """The feedparser's boundary pattern for one separator (only ``match`` is used)."""
 
-    __slots__ = ("pattern", "separator")
+    __slots__ = ("separator",)
 
-    def __init__(self, separator: str, pattern: str) -> None:
+    def __init__(self, separator: str) -> None:
         self.separator = separator
-        self.pattern = pattern
 
     def match(self, line: str) -> re.Match[str] | None:
         if not line.startswith(self.separator):
@@ -64,7 +63,7 @@ class _FeedparserRe(ModuleType):
         separator = boundary_separator(pattern, flags)
         if separator is None:
             return re.compile(pattern, flags)
-        return BoundaryPattern(separator, pattern)
+        return BoundaryPattern(separator)
 
 
 def install() -> None:

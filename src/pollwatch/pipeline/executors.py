@@ -69,8 +69,8 @@ def _chunks(items: Iterable[In], size: int) -> Iterator[list[In]]:
         yield chunk
 
 
-def make_executor(workers: int) -> Executor:
+def make_executor(workers: int, chunksize: int = 32) -> Executor:
     """``workers`` 1 runs serially; 0 means one worker per core."""
     if workers == 1:
         return SerialExecutor()
-    return ProcessExecutor(None if workers == 0 else workers)
+    return ProcessExecutor(None if workers == 0 else workers, chunksize)

@@ -35,7 +35,7 @@ from pollwatch.store.schema import LATEST, MIGRATIONS
 __all__ = ["BlobStore", "Catalogue", "MessageRow", "SightingRow"]
 
 
-CACHE_KIB = 128 * 1024  # page cache: a million messages' indexes stay in memory
+CACHE_KIB = 128 * 1024  # SQLite page cache per connection (its default is 2 MiB)
 
 
 def _now() -> str:

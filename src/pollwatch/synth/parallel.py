@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pollwatch.pipeline.executors import ProcessExecutor
+from pollwatch.pipeline.executors import make_executor
 from pollwatch.synth.campaigns import generate
 from pollwatch.synth.labels import SynthConfig, SynthMessage
 
@@ -19,15 +19,9 @@ BLOCK = 2_000  # messages per task: large enough that pickling is noise
 def generate_parallel(
     config: SynthConfig, workers: int, block: int = BLOCK
 ) -> Iterator[SynthMessage]:
-    """``generate(config)`` on ``workers`` processes (0: one per core; 1: this process)."""
-    if workers == 1 or config.count <= block:
-        return generate(config)
-    return _in_blocks(config, block, ProcessExecutor(workers or None, chunksize=1))
-
-
-def _in_blocks(
-    config: SynthConfig, block: int, executor: ProcessExecutor
-) -> Iterator[SynthMessage]:
+    """``generate(config)`` on ``workers`` processes (0: one per core; 1, or a
+    single block: this process)."""
+    executor = make_executor(1 if config.count <= block else workers, chunksize=1)
     for messages in executor.map(render_block, range(0, config.count, block), (config, block)):
         yield from messages
 
