@@ -74,7 +74,6 @@ class Template:
     shingles: bytes
     vocabulary: bytes
     categories: frozenset[str]
-    senders: frozenset[str] = frozenset()
 
 
 class CampaignGraph:
@@ -112,9 +111,8 @@ class CampaignGraph:
             template.categories |= grown
         keys = self._keys_of(template.fingerprint) if grown else new_keys
         self._link_keys(template, keys)
-        campaign = self._campaign_of(template.fingerprint)
-        self.touched.add(campaign)
-        return campaign
+        self.touched.add(template.campaign)
+        return template.campaign
 
     # -- templates ---------------------------------------------------------------
 
@@ -196,7 +194,7 @@ class CampaignGraph:
             )
             found.update(row[0] for row in rows)
         for other in self._templates(sorted(found)):
-            if other.campaign == self._campaign_of(template.fingerprint):
+            if other.campaign == template.campaign:
                 continue  # already joined: a link would change nothing
             score = similarity(template.shingles, other.shingles)
             if score < TEMPLATE_WITH_IDENTITY:
@@ -219,10 +217,10 @@ class CampaignGraph:
             rows = self.db.execute(
                 "SELECT k.fingerprint FROM template_keys k JOIN templates t USING (fingerprint)"
                 " WHERE k.key = ? AND t.campaign != ? ORDER BY k.fingerprint LIMIT ?",
-                (key, self._campaign_of(template.fingerprint), CANDIDATES_PER_KEY),
+                (key, template.campaign, CANDIDATES_PER_KEY),
             )
             for other in self._templates([row[0] for row in rows]):
-                if other.campaign == self._campaign_of(template.fingerprint):
+                if other.campaign == template.campaign:
                     continue  # already joined: a link would change nothing
                 if kind != "text" and self._conflict(template, other):
                     continue
@@ -281,9 +279,9 @@ class CampaignGraph:
             "INSERT OR IGNORE INTO template_links VALUES (?,?,?,?,?)",
             (low, high, kind, value, round(score, 4)),
         )
-        first, second = self._campaign_of(a.fingerprint), self._campaign_of(b.fingerprint)
-        if first != second:
-            self._merge(first, second)
+        other = self._campaign_of(b.fingerprint)  # ``b`` may have moved since it was read
+        if a.campaign != other:
+            a.campaign = self._merge(a.campaign, other)
 
     def _campaign_of(self, fingerprint: int) -> str:
         row = self.db.execute(
@@ -291,7 +289,8 @@ class CampaignGraph:
         ).fetchone()
         return str(row[0])
 
-    def _merge(self, first: str, second: str) -> None:
+    def _merge(self, first: str, second: str) -> str:
+        """Merge two campaigns; returns the survivor's id."""
         ranked = self.db.execute(
             "SELECT id FROM campaigns WHERE id IN (?, ?) ORDER BY created_run, id", (first, second)
         ).fetchall()
@@ -308,6 +307,7 @@ class CampaignGraph:
         )
         self.touched.discard(loser)
         self.touched.add(survivor)
+        return str(survivor)
 
 
 class TemplateCache:
@@ -316,7 +316,7 @@ class TemplateCache:
     sender is part of a template's fingerprint and its sender keys are derived
     from it alone; keys are only ever added. The catalogue clears the cache
     when a transaction rolls back. It spares most of the statements of placing
-    a message in a known template (a key insert per key, ~20 a message)."""
+    a message in a known template (a key insert per key)."""
 
     LIMIT = 200_000  # templates remembered before starting afresh
 
