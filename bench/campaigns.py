@@ -18,6 +18,7 @@ placed in under 100 ms at the 95th percentile. Synth and ingest use
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import statistics
 import subprocess
@@ -74,6 +75,9 @@ def _rss(pid: int) -> int:
 
 
 def _stage(name: str, command: list[str], count: int) -> tuple[float, int]:
+    """Run one stage; print wall time, rate, peak memory and the cores it kept busy
+    (CPU time of the process and its workers over wall time)."""
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     memory = TreeMemory(process.pid)
@@ -83,9 +87,15 @@ def _stage(name: str, command: list[str], count: int) -> tuple[float, int]:
     seconds = time.perf_counter() - started
     if process.returncode:
         sys.exit(f"{name} failed with exit code {process.returncode}")
+    cores = (_children_cpu() - cpu_before) / seconds
     print(f"{name:>10}: {seconds:8.1f} s  {count / seconds:8.0f} msg/s  "
-          f"peak {memory.peak / 1024**2:7.0f} MiB")  # fmt: skip
+          f"peak {memory.peak / 1024**2:7.0f} MiB  {cores:4.2f} cores busy")  # fmt: skip
     return seconds, memory.peak
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # waited-for descendants included
+    return usage.ru_utime + usage.ru_stime
 
 
 def _incremental(db: Path, count: int, extra: int, folder: Path) -> list[float]:
